@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""Turn prereg result files into the comparison report (Markdown).
+
+Reads a results directory laid out by the CTest bench tests:
+    RESULTS/mapbench/mapbench.json    prereg-mapbench output (schema prereg-mapbench/1)
+    RESULTS/mapbench/testhost.json    the runner's record of the test host
+and writes RESULTS_OUT/report.md plus report.json (every number the
+Markdown shows, with the file it came from).
+
+Every ratio is v2 / v1 (preregistered / not): below 1 means v2 is faster.
+Its spread is the range of the per-repetition ratios, pairing repetition i
+of v1 with repetition i of v2 (the benchmark alternates modes within a
+repetition, so each pair ran under the same conditions).
+"""
+import argparse
+import datetime
+import json
+import os
+import sys
+
+SCHEMA = "prereg-mapbench/1"
+
+
+class ReportError(Exception):
+    """A result file is missing or malformed: said plainly, never guessed."""
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise ReportError(f"missing result file: {path}")
+    except json.JSONDecodeError as e:
+        raise ReportError(f"{path} is not valid JSON: {e}")
+
+
+def fmt_ns(ns):
+    """Latency in the unit a reader compares easily."""
+    if ns is None:
+        return "n/a"
+    if ns < 1e3:
+        return f"{ns:.0f} ns"
+    if ns < 1e6:
+        return f"{ns / 1e3:.1f} µs"
+    if ns < 1e9:
+        return f"{ns / 1e6:.1f} ms"
+    return f"{ns / 1e9:.2f} s"
+
+
+def fmt_ratio(r):
+    return "n/a" if r is None else f"{r:.2f}x"
+
+
+def ratio(a, b):
+    """a / b, or None when b is zero or either is missing."""
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def rep_ratio_range(num_reps, den_reps):
+    """(min, max) of per-repetition ratios, or None."""
+    pairs = [ratio(n, d) for n, d in zip(num_reps, den_reps)]
+    pairs = [p for p in pairs if p is not None]
+    if not pairs:
+        return None
+    return (min(pairs), max(pairs))
+
+
+def fmt_range(rng, fmt):
+    return "" if rng is None else f"{fmt(rng[0])} – {fmt(rng[1])}"
+
+
+def gib_per_s(nbytes, ns):
+    if not ns:
+        return None
+    return nbytes / (1 << 30) / (ns / 1e9)
+
+
+def index_rows(doc, case):
+    return [r for r in doc.get("results", []) if r.get("case") == case]
+
+
+def find(rows, **kw):
+    for r in rows:
+        if all(r.get(k) == v for k, v in kw.items()):
+            return r
+    return None
+
+
+def map_section(doc, src):
+    rows = index_rows(doc, "map")
+    out, data = [], []
+    if not rows:
+        return ["_No map/unmap results in this run._"], data
+    out.append("| pages | op | v1 p50 (per-rep range) | v2 p50 (per-rep range) | v2/v1 p50 (per-rep range) | v1 p90 / p99 | v2 p90 / p99 |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|")
+    pages = sorted({r["pages"] for r in rows})
+    for p in pages:
+        for op in ("map", "unmap"):
+            a, b = find(rows, pages=p, op=op, mode="v1"), find(rows, pages=p, op=op, mode="v2")
+            if a is None or b is None:
+                continue
+            sa, sb = a["stats"], b["stats"]
+            r = ratio(sb["p50"], sa["p50"])
+            rr = rep_ratio_range(b.get("rep_p50", []), a.get("rep_p50", []))
+            out.append(
+                f"| {p} | {op} | {fmt_ns(sa['p50'])} ({fmt_range(minmax(a.get('rep_p50')), fmt_ns)}) "
+                f"| {fmt_ns(sb['p50'])} ({fmt_range(minmax(b.get('rep_p50')), fmt_ns)}) "
+                f"| **{fmt_ratio(r)}** ({fmt_range(rr, fmt_ratio)}) "
+                f"| {fmt_ns(sa['p90'])} / {fmt_ns(sa['p99'])} | {fmt_ns(sb['p90'])} / {fmt_ns(sb['p99'])} |")
+            data.append({"pages": p, "op": op, "v1_p50_ns": sa["p50"], "v2_p50_ns": sb["p50"],
+                         "v2_over_v1": r, "v2_over_v1_rep_range": rr, "source": src})
+    n = rows[0]["stats"]["n"]
+    out.append("")
+    out.append(f"Each cell pools {n} timed ioctls per mode and size ({doc['params']['reps']} repetitions of "
+               f"{doc['params']['iterations']} after {doc['params']['warmup']} warm-up); "
+               "IOMMU page = %d bytes." % doc.get("iommu", {}).get("iommu_page_size", 4096))
+    return out, data
+
+
+def minmax(v):
+    return (min(v), max(v)) if v else None
+
+
+def register_section(doc, src):
+    rows = index_rows(doc, "register")
+    out, data = [], []
+    if not rows:
+        return ["_No registration results in this run._"], data
+    out.append("| size | REGISTER p50 | GiB/s | UNREGISTER p50 | GiB/s | touch pages again (floor) GiB/s | first touch GiB/s | VmLck before → registered → after (KiB) |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---|")
+    for size in sorted({r["bytes"] for r in rows}):
+        reg = find(rows, bytes=size, op="register")
+        unreg = find(rows, bytes=size, op="unregister")
+        again = find(rows, bytes=size, op="touch_again")
+        first = find(rows, bytes=size, op="touch_first")
+        if not (reg and unreg and again and first):
+            continue
+        g = lambda r: gib_per_s(size, r["stats"]["p50"])
+        vm = f"{reg.get('vmlck_kib_before')} → {reg.get('vmlck_kib_registered')} → {reg.get('vmlck_kib_after')}"
+        out.append(f"| {size >> 20} MiB | {fmt_ns(reg['stats']['p50'])} | {g(reg):.2f} | "
+                   f"{fmt_ns(unreg['stats']['p50'])} | {g(unreg):.2f} | {g(again):.2f} | {g(first):.2f} | {vm} |")
+        data.append({"bytes": size, "register_gib_s": g(reg), "unregister_gib_s": g(unreg),
+                     "touch_again_gib_s": g(again), "first_touch_gib_s": g(first),
+                     "vmlck_kib": [reg.get("vmlck_kib_before"), reg.get("vmlck_kib_registered"),
+                                   reg.get("vmlck_kib_after")], "source": src})
+    out.append("")
+    out.append("Throughput is size / median time over repetitions. \"Touch pages again\" writes one word per "
+               "system page of the same, already populated memory from userspace: the floor for any walk "
+               "over those pages. VmLck is the process's locked memory as the kernel charges it.")
+    return out, data
+
+
+def regions_section(doc, src):
+    rows = index_rows(doc, "regions")
+    out, data = [], []
+    if not rows:
+        return ["_No region-scaling results in this run._"], data
+    base = {op: find(rows, regions=min(r["regions"] for r in rows), op=op) for op in ("map", "unmap")}
+    out.append("| registered regions | 1-page MAP_DMA p50 | vs fewest regions | 1-page UNMAP_DMA p50 | vs fewest regions |")
+    out.append("|---:|---:|---:|---:|---:|")
+    for n in sorted({r["regions"] for r in rows}):
+        m, u = find(rows, regions=n, op="map"), find(rows, regions=n, op="unmap")
+        if not (m and u):
+            continue
+        rm = ratio(m["stats"]["p50"], base["map"]["stats"]["p50"])
+        ru = ratio(u["stats"]["p50"], base["unmap"]["stats"]["p50"])
+        out.append(f"| {n} | {fmt_ns(m['stats']['p50'])} ({fmt_range(minmax(m.get('rep_p50')), fmt_ns)}) "
+                   f"| {fmt_ratio(rm)} | {fmt_ns(u['stats']['p50'])} ({fmt_range(minmax(u.get('rep_p50')), fmt_ns)}) "
+                   f"| {fmt_ratio(ru)} |")
+        data.append({"regions": n, "map_p50_ns": m["stats"]["p50"], "unmap_p50_ns": u["stats"]["p50"],
+                     "map_vs_fewest": rm, "unmap_vs_fewest": ru, "source": src})
+    out.append("")
+    out.append("v2 only. Each region is one system page registered on its own; iterations visit every "
+               "region in turn, so the figure averages over the whole registry.")
+    return out, data
+
+
+def testhost_lines(th):
+    k = th.get("kernel") or {}
+    rf = th.get("rootfs") or {}
+    pk = rf.get("packages", {})
+    l0, l1 = th.get("l0", {}), th.get("l1", {})
+    return [
+        f"- **Test host kernel:** `{k.get('release', '?')}` built from Debian `{k.get('source_package', '?')}` "
+        f"{k.get('source_version', '?')}, variant `{k.get('variant', '?')}`, series hash `{k.get('series_sha256_16', '?')}` "
+        f"({len(k.get('patches', []))} patches); build {k.get('build', {}).get('kind', '?')} in "
+        f"{k.get('build', {}).get('seconds', '?')} s on {k.get('build', {}).get('jobs', '?')} jobs.",
+        f"- **Test host (L1):** {l1.get('smp', '?')} vCPUs, {l1.get('mem', '?')} RAM, Debian {rf.get('suite', '?')} "
+        f"ppc64el (QEMU {pk.get('qemu-system-ppc', '?')}, libvirt {pk.get('libvirt-daemon', '?')}); "
+        f"boot to command {th.get('boot_to_command_s', '?')} s, command {th.get('command_s', '?')} s.",
+        f"- **Machine (L0):** {l0.get('cpu', '?')}, {l0.get('ncpus', '?')} CPUs; {l0.get('emulator', '?')}, "
+        f"accel {l0.get('accel', '?')}." + (" POWER emulated in software: absolute times are far slower than "
+                                            "hardware; compare ratios." if l0.get("accel") == "tcg" else ""),
+    ]
+
+
+def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregistered (v1) sPAPR VFIO",
+                 run_label=None, suite_seconds=None):
+    src = "mapbench/mapbench.json"
+    doc = load_json(os.path.join(results_dir, src))
+    if doc.get("schema") != SCHEMA:
+        raise ReportError(f"{src}: schema {doc.get('schema')!r}, expected {SCHEMA!r}")
+    th = load_json(os.path.join(results_dir, "mapbench", "testhost.json"))
+
+    map_md, map_data = map_section(doc, src)
+    reg_md, reg_data = register_section(doc, src)
+    rgn_md, rgn_data = regions_section(doc, src)
+
+    summary = []
+    one = [d for d in map_data if d["pages"] == min(x["pages"] for x in map_data)] if map_data else []
+    big = [d for d in map_data if d["pages"] == max(x["pages"] for x in map_data)] if map_data else []
+    for label, sel in (("smallest", one), ("largest", big)):
+        m = [d for d in sel if d["op"] == "map"]
+        if m and m[0]["v2_over_v1"] is not None:
+            summary.append(f"MAP_DMA of {m[0]['pages']} page(s) takes {fmt_ratio(m[0]['v2_over_v1'])} the time with "
+                           f"preregistration ({fmt_ns(m[0]['v2_p50_ns'])} vs {fmt_ns(m[0]['v1_p50_ns'])} median).")
+    if reg_data:
+        big_reg = max(reg_data, key=lambda d: d["bytes"])
+        summary.append(f"Registering {big_reg['bytes'] >> 20} MiB runs at {big_reg['register_gib_s']:.2f} GiB/s "
+                       f"(userspace touches the same pages at {big_reg['touch_again_gib_s']:.2f} GiB/s).")
+    if rgn_data:
+        most = max(rgn_data, key=lambda d: d["regions"])
+        summary.append(f"With {most['regions']} registered regions a 1-page map costs {fmt_ratio(most['map_vs_fewest'])} "
+                       f"what it costs with {min(d['regions'] for d in rgn_data)}.")
+
+    md = [f"# {title}", ""]
+    md.append(f"_Generated {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
+              + (f" from run `{run_label}`" if run_label else "") + "._")
+    md.append("")
+    md.append("## Summary")
+    md.append("")
+    md += [f"- {s}" for s in summary] or ["- No comparable results."]
+    md.append("")
+    md.append("## What ran")
+    md.append("")
+    md += testhost_lines(th)
+    md.append(f"- **Device:** `{doc['device']['bdf']}` (IOMMU group {doc['device']['iommu_group']}), "
+              f"32-bit DMA window {doc['iommu']['dma32_size'] >> 20} MiB; test host page size "
+              f"{doc['kernel']['page_size']} bytes.")
+    if suite_seconds is not None:
+        md.append(f"- **Test suite runtime up to this report:** {suite_seconds / 60:.1f} min.")
+    md.append("")
+    md.append("## MAP_DMA / UNMAP_DMA latency: v1 (pins per map) vs v2 (preregistered)")
+    md.append("")
+    md += map_md
+    md.append("")
+    md.append("## REGISTER / UNREGISTER_MEMORY throughput (v2)")
+    md.append("")
+    md += reg_md
+    md.append("")
+    md.append("## Map latency vs number of registered regions (v2)")
+    md.append("")
+    md += rgn_md
+    md.append("")
+    md.append(f"Source: `{src}` and `mapbench/testhost.json` in the results directory.")
+    md.append("")
+    data = {"map": map_data, "register": reg_data, "regions": rgn_data, "testhost": th,
+            "kernel_in_host": doc.get("kernel"), "machine_in_host": doc.get("machine"),
+            "run": run_label, "suite_seconds": suite_seconds}
+    return "\n".join(md), data
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", required=True, help="results directory")
+    ap.add_argument("--out", required=True, help="directory for report.md and report.json")
+    ap.add_argument("--run-label", help="which run made these results")
+    ap.add_argument("--suite-start", help="file whose mtime marks the start of the test suite")
+    a = ap.parse_args(argv)
+    suite = None
+    if a.suite_start and os.path.exists(a.suite_start):
+        suite = datetime.datetime.now().timestamp() - os.path.getmtime(a.suite_start)
+    try:
+        md, data = build_report(a.results, run_label=a.run_label, suite_seconds=suite)
+    except ReportError as e:
+        print(f"prereg-report: error: {e}", file=sys.stderr)
+        return 1
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "report.md"), "w") as f:
+        f.write(md)
+    with open(os.path.join(a.out, "report.json"), "w") as f:
+        json.dump(data, f, indent=1)
+    print(f"prereg-report: wrote {os.path.join(a.out, 'report.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

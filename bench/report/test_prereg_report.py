@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Unit tests of the report generator, on synthetic result files."""
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import prereg_report as pr  # noqa: E402
+
+
+def stats(p50, n=100):
+    return {"n": n, "min": p50 * 0.9, "p50": p50, "p90": p50 * 1.2, "p99": p50 * 1.5,
+            "max": p50 * 2, "mean": p50 * 1.05, "stddev": p50 * 0.1}
+
+
+def write_results(d, results):
+    os.makedirs(os.path.join(d, "mapbench"))
+    doc = {"schema": pr.SCHEMA, "kernel": {"release": "6.12.95-prereg-ours", "page_size": 65536},
+           "machine": {"cpu": "POWER9"}, "device": {"bdf": "0001:00:00.0", "iommu_group": 1},
+           "iommu": {"dma32_size": 1 << 30, "iommu_page_size": 4096},
+           "params": {"iterations": 100, "warmup": 10, "reps": 2}, "results": results}
+    with open(os.path.join(d, "mapbench", "mapbench.json"), "w") as f:
+        json.dump(doc, f)
+    th = {"mode": "emulated", "boot_to_command_s": 12, "command_s": 30,
+          "l0": {"cpu": "x86", "ncpus": 2, "emulator": "QEMU 10.0.2", "accel": "tcg"},
+          "l1": {"mem": "4G", "smp": 2},
+          "kernel": {"release": "6.12.95-prereg-ours", "variant": "ours", "series_sha256_16": "abc",
+                     "patches": [], "build": {"kind": "scratch", "seconds": 600, "jobs": 2}},
+          "rootfs": {"suite": "bookworm+backports", "packages": {"qemu-system-ppc": "1:10.0.2"}}}
+    with open(os.path.join(d, "mapbench", "testhost.json"), "w") as f:
+        json.dump(th, f)
+
+
+class Helpers(unittest.TestCase):
+    def test_fmt_ns_picks_unit(self):
+        self.assertEqual(pr.fmt_ns(512), "512 ns")
+        self.assertEqual(pr.fmt_ns(5300), "5.3 µs")
+        self.assertEqual(pr.fmt_ns(2.5e6), "2.5 ms")
+        self.assertEqual(pr.fmt_ns(3.2e9), "3.20 s")
+        self.assertEqual(pr.fmt_ns(None), "n/a")
+
+    def test_ratio_handles_zero_and_missing(self):
+        self.assertAlmostEqual(pr.ratio(3, 4), 0.75)
+        self.assertIsNone(pr.ratio(3, 0))
+        self.assertIsNone(pr.ratio(None, 4))
+
+    def test_rep_ratio_range_pairs_repetitions(self):
+        # v2 reps 5, 9 against v1 reps 10, 10 -> ratios 0.5 and 0.9
+        self.assertEqual(pr.rep_ratio_range([5, 9], [10, 10]), (0.5, 0.9))
+        self.assertIsNone(pr.rep_ratio_range([], []))
+
+    def test_gib_per_s(self):
+        self.assertAlmostEqual(pr.gib_per_s(1 << 30, 5e8), 2.0)
+        self.assertIsNone(pr.gib_per_s(1 << 30, 0))
+
+
+class Report(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.d = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_map_ratio_and_spread(self):
+        write_results(self.d, [
+            {"case": "map", "mode": "v1", "op": "map", "pages": 1, "stats": stats(8000), "rep_p50": [7000, 9000]},
+            {"case": "map", "mode": "v2", "op": "map", "pages": 1, "stats": stats(4000), "rep_p50": [3500, 4500]},
+            {"case": "map", "mode": "v1", "op": "unmap", "pages": 1, "stats": stats(5000), "rep_p50": [5000, 5000]},
+            {"case": "map", "mode": "v2", "op": "unmap", "pages": 1, "stats": stats(5000), "rep_p50": [5000, 5000]},
+        ])
+        md, data = pr.build_report(self.d, run_label="unit")
+        row = [d for d in data["map"] if d["op"] == "map"][0]
+        self.assertAlmostEqual(row["v2_over_v1"], 0.5)
+        self.assertEqual(row["v2_over_v1_rep_range"], (0.5, 0.5))
+        self.assertIn("| 1 | map | 8.0 µs (7.0 µs – 9.0 µs) | 4.0 µs (3.5 µs – 4.5 µs) | **0.50x**", md)
+        self.assertIn("MAP_DMA of 1 page(s) takes 0.50x the time", md)
+        self.assertIn("run `unit`", md)
+        self.assertIn("6.12.95-prereg-ours", md)
+
+    def test_register_throughput_and_vmlck(self):
+        size = 256 << 20
+        write_results(self.d, [
+            {"case": "register", "mode": "v2", "op": "register", "bytes": size, "stats": stats(0.5e9),
+             "vmlck_kib_before": 0, "vmlck_kib_registered": 262144, "vmlck_kib_after": 0},
+            {"case": "register", "mode": "v2", "op": "unregister", "bytes": size, "stats": stats(0.25e9)},
+            {"case": "register", "mode": "v2", "op": "touch_again", "bytes": size, "stats": stats(0.125e9)},
+            {"case": "register", "mode": "v2", "op": "touch_first", "bytes": size, "stats": stats(1e9)},
+        ])
+        md, data = pr.build_report(self.d)
+        r = data["register"][0]
+        self.assertAlmostEqual(r["register_gib_s"], 0.5)
+        self.assertAlmostEqual(r["unregister_gib_s"], 1.0)
+        self.assertAlmostEqual(r["touch_again_gib_s"], 2.0)
+        self.assertIn("| 256 MiB | 500.0 ms | 0.50 |", md)
+        self.assertIn("0 → 262144 → 0", md)
+
+    def test_regions_relative_to_fewest(self):
+        write_results(self.d, [
+            {"case": "regions", "mode": "v2", "op": "map", "regions": 1, "stats": stats(4000)},
+            {"case": "regions", "mode": "v2", "op": "unmap", "regions": 1, "stats": stats(3000)},
+            {"case": "regions", "mode": "v2", "op": "map", "regions": 1024, "stats": stats(12000)},
+            {"case": "regions", "mode": "v2", "op": "unmap", "regions": 1024, "stats": stats(3000)},
+        ])
+        md, data = pr.build_report(self.d)
+        most = [d for d in data["regions"] if d["regions"] == 1024][0]
+        self.assertAlmostEqual(most["map_vs_fewest"], 3.0)
+        self.assertAlmostEqual(most["unmap_vs_fewest"], 1.0)
+        self.assertIn("With 1024 registered regions a 1-page map costs 3.00x", md)
+
+    def test_missing_results_is_a_clear_error(self):
+        with self.assertRaisesRegex(pr.ReportError, "missing result file: .*mapbench.json"):
+            pr.build_report(self.d)
+
+    def test_wrong_schema_is_refused(self):
+        write_results(self.d, [])
+        p = os.path.join(self.d, "mapbench", "mapbench.json")
+        doc = json.load(open(p))
+        doc["schema"] = "something-else/9"
+        json.dump(doc, open(p, "w"))
+        with self.assertRaisesRegex(pr.ReportError, "schema"):
+            pr.build_report(self.d)
+
+    def test_main_writes_files_and_fails_cleanly(self):
+        out = os.path.join(self.d, "out")
+        self.assertEqual(pr.main(["--results", self.d, "--out", out]), 1)
+        write_results(self.d, [])
+        self.assertEqual(pr.main(["--results", self.d, "--out", out]), 0)
+        self.assertTrue(os.path.exists(os.path.join(out, "report.md")))
+        json.load(open(os.path.join(out, "report.json")))
+
+
+if __name__ == "__main__":
+    unittest.main()

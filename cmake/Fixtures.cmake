@@ -1,0 +1,24 @@
+# The expensive inputs of every test-host test, as CTest fixtures, so
+# `ctest -L unit` builds none of them and `ctest -L bench` builds exactly what
+# it needs. Each step script caches its output by content hash under
+# ~/.cache/prereg (or $PREREG_CACHE), so a warm machine skips them in seconds.
+set(PREREG_STEPS "${CMAKE_SOURCE_DIR}/cmake/steps")
+
+# Marks the start of the suite (the report states the suite's runtime).
+add_test(NAME fixture.suite-start COMMAND ${CMAKE_COMMAND} -E touch ${CMAKE_BINARY_DIR}/suite-start)
+set_tests_properties(fixture.suite-start PROPERTIES FIXTURES_SETUP suite LABELS fixture)
+
+# prereg_kernel_fixture(VARIANT): VARIANT is "ours" (kernel/series applied)
+# or "upstream" (the same Debian source and config, series not applied).
+function(prereg_kernel_fixture variant)
+  add_test(NAME fixture.kernel-${variant}
+    COMMAND ${PREREG_STEPS}/build-kernel ${variant} ${CMAKE_BINARY_DIR}/kernel-${variant})
+  set_tests_properties(fixture.kernel-${variant} PROPERTIES
+    FIXTURES_SETUP kernel_${variant} FIXTURES_REQUIRED suite
+    LABELS fixture TIMEOUT 3000 RUN_SERIAL ON)
+endfunction()
+prereg_kernel_fixture(ours)
+
+add_test(NAME fixture.rootfs COMMAND ${PREREG_STEPS}/build-rootfs ${CMAKE_BINARY_DIR}/rootfs)
+set_tests_properties(fixture.rootfs PROPERTIES
+  FIXTURES_SETUP rootfs FIXTURES_REQUIRED suite LABELS fixture TIMEOUT 2400 RUN_SERIAL ON)
