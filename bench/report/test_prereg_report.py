@@ -110,6 +110,17 @@ class Report(unittest.TestCase):
         self.assertAlmostEqual(most["unmap_vs_fewest"], 1.0)
         self.assertIn("With 1024 registered regions a 1-page map costs 3.00x", md)
 
+    def test_build_section_reads_rebuild_result(self):
+        write_results(self.d, [])
+        os.makedirs(os.path.join(self.d, "kernel-rebuild"))
+        with open(os.path.join(self.d, "kernel-rebuild", "kernel-rebuild.json"), "w") as f:
+            json.dump({"touched": "drivers/vfio/x.c", "seconds": 61.4, "jobs": 2,
+                       "objects_compiled": 3}, f)
+        md, data = pr.build_report(self.d)
+        self.assertIn("Kernel build behind this run: scratch, 600 s on 2 jobs", md)
+        self.assertIn("rebuilding vmlinux: 61 s on 2 jobs (3 objects compiled", md)
+        self.assertEqual(data["build"]["one_file_rebuild"]["seconds"], 61.4)
+
     def test_missing_results_is_a_clear_error(self):
         with self.assertRaisesRegex(pr.ReportError, "missing result file: .*mapbench.json"):
             pr.build_report(self.d)
