@@ -18,6 +18,7 @@ function(prereg_kernel_fixture variant)
     LABELS fixture TIMEOUT 3000 RUN_SERIAL ON)
 endfunction()
 prereg_kernel_fixture(ours)
+prereg_kernel_fixture(upstream)
 
 add_test(NAME fixture.rootfs COMMAND ${PREREG_STEPS}/build-rootfs ${CMAKE_BINARY_DIR}/rootfs)
 set_tests_properties(fixture.rootfs PROPERTIES

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Turn prereg result files into the comparison report (Markdown).
 
-Reads a results directory laid out by the CTest bench tests:
-    RESULTS/mapbench/mapbench.json    prereg-mapbench output (schema prereg-mapbench/1)
-    RESULTS/mapbench/testhost.json    the runner's record of the test host
+Reads a results directory laid out by the CTest tests:
+    RESULTS/mapbench-ours/mapbench.json      prereg-mapbench on our kernel
+    RESULTS/mapbench-ours/testhost.json      the runner's record of the test host
+    RESULTS/mapbench-upstream/...            the same on upstream's kernel (optional)
+    RESULTS/uapi-{ours,upstream}/uapi.json   the uAPI selftest (optional)
+    RESULTS/kernel-rebuild/kernel-rebuild.json  one-file rebuild time (optional)
 and writes RESULTS_OUT/report.md plus report.json (every number the
 Markdown shows, with the file it came from).
 
@@ -216,13 +219,60 @@ def build_section(results_dir, th):
     return out, data
 
 
-def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregistered (v1) sPAPR VFIO",
-                 run_label=None, suite_seconds=None):
-    src = "mapbench/mapbench.json"
+def load_mapbench(results_dir, kernel):
+    src = f"mapbench-{kernel}/mapbench.json"
     doc = load_json(os.path.join(results_dir, src))
     if doc.get("schema") != SCHEMA:
         raise ReportError(f"{src}: schema {doc.get('schema')!r}, expected {SCHEMA!r}")
-    th = load_json(os.path.join(results_dir, "mapbench", "testhost.json"))
+    th = load_json(os.path.join(results_dir, f"mapbench-{kernel}", "testhost.json"))
+    return src, doc, th
+
+
+def ours_vs_upstream_section(ours, up, up_src):
+    """Same case, same mode: our kernel's median over upstream's."""
+    out = ["| case | mode | size | op | upstream p50 | ours p50 | ours / upstream (per-rep range) |",
+           "|---|---|---:|---|---:|---:|---:|"]
+    data = []
+    for r in ours.get("results", []):
+        key = {k: r.get(k) for k in ("case", "mode", "op", "pages", "bytes", "regions")}
+        u = find(up.get("results", []), **key)
+        if u is None:
+            continue
+        size = (f"{r['regions']} regions" if r.get("regions") else
+                f"{r['pages']} pages" if r.get("pages") else f"{r['bytes'] >> 20} MiB")
+        rt = ratio(r["stats"]["p50"], u["stats"]["p50"])
+        rr = rep_ratio_range(r.get("rep_p50", []), u.get("rep_p50", []))
+        out.append(f"| {r['case']} | {r['mode']} | {size} | {r['op']} | {fmt_ns(u['stats']['p50'])} | "
+                   f"{fmt_ns(r['stats']['p50'])} | **{fmt_ratio(rt)}** ({fmt_range(rr, fmt_ratio)}) |")
+        data.append(dict(key, upstream_p50_ns=u["stats"]["p50"], ours_p50_ns=r["stats"]["p50"],
+                         ours_over_upstream=rt, rep_range=rr, source=up_src))
+    out.append("")
+    out.append("Below 1 means our kernel is faster. The two kernels ran one after the other on the same "
+               "test host configuration; the per-repetition range pairs repetition i of each.")
+    return out, data
+
+
+def uapi_lines(results_dir):
+    """One line on the uAPI selftest per kernel, when it ran."""
+    out = []
+    for k in ("upstream", "ours"):
+        p = os.path.join(results_dir, f"uapi-{k}", "uapi.json")
+        if os.path.exists(p):
+            d = load_json(p)
+            bad = [c["id"] for c in d["cases"] if not c["ok"]]
+            out.append(f"- uAPI selftest on {k} (`{d['kernel']['release']}`): {len(d['cases']) - len(bad)} of "
+                       f"{len(d['cases'])} cases as specified" + (f"; differs in {', '.join(bad)}" if bad else "") + ".")
+    if out:
+        out.append("- Side by side: `uapi-table.md` in the results directory.")
+    return out
+
+
+def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregistered (v1) sPAPR VFIO",
+                 run_label=None, suite_seconds=None):
+    src, doc, th = load_mapbench(results_dir, "ours")
+    up = None
+    if os.path.exists(os.path.join(results_dir, "mapbench-upstream", "mapbench.json")):
+        up_src, up, _ = load_mapbench(results_dir, "upstream")
 
     map_md, map_data = map_section(doc, src)
     reg_md, reg_data = register_section(doc, src)
@@ -274,15 +324,30 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
     md.append("")
     md += rgn_md
     md.append("")
+    vs_data = []
+    if up is not None:
+        vs_md, vs_data = ours_vs_upstream_section(doc, up, up_src)
+        md.append(f"## Our kernel vs upstream (`{up['kernel']['release']}`)")
+        md.append("")
+        md += vs_md
+        md.append("")
+    uapi = uapi_lines(results_dir)
+    if uapi:
+        md.append("## Correctness: the uAPI selftest")
+        md.append("")
+        md += uapi
+        md.append("")
     bld_md, bld_data = build_section(results_dir, th)
     md.append("## Building the kernel (2 cores)")
     md.append("")
     md += bld_md
     md.append("")
-    md.append(f"Source: `{src}`, `mapbench/testhost.json` and `kernel-rebuild/kernel-rebuild.json` "
-              "in the results directory.")
+    md.append(f"Sources, in the results directory: `{src}` and `mapbench-ours/testhost.json`"
+              + (", `mapbench-upstream/`" if up is not None else "")
+              + ", `uapi-*/uapi.json`, `kernel-rebuild/kernel-rebuild.json`.")
     md.append("")
-    data = {"map": map_data, "register": reg_data, "regions": rgn_data, "build": bld_data, "testhost": th,
+    data = {"map": map_data, "register": reg_data, "regions": rgn_data, "build": bld_data,
+            "ours_vs_upstream": vs_data, "testhost": th,
             "kernel_in_host": doc.get("kernel"), "machine_in_host": doc.get("machine"),
             "run": run_label, "suite_seconds": suite_seconds}
     return "\n".join(md), data

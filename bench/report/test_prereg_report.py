@@ -15,13 +15,13 @@ def stats(p50, n=100):
             "max": p50 * 2, "mean": p50 * 1.05, "stddev": p50 * 0.1}
 
 
-def write_results(d, results):
-    os.makedirs(os.path.join(d, "mapbench"))
+def write_results(d, results, kernel="ours"):
+    os.makedirs(os.path.join(d, f"mapbench-{kernel}"))
     doc = {"schema": pr.SCHEMA, "kernel": {"release": "6.12.95-prereg-ours", "page_size": 65536},
            "machine": {"cpu": "POWER9"}, "device": {"bdf": "0001:00:00.0", "iommu_group": 1},
            "iommu": {"dma32_size": 1 << 30, "iommu_page_size": 4096},
            "params": {"iterations": 100, "warmup": 10, "reps": 2}, "results": results}
-    with open(os.path.join(d, "mapbench", "mapbench.json"), "w") as f:
+    with open(os.path.join(d, f"mapbench-{kernel}", "mapbench.json"), "w") as f:
         json.dump(doc, f)
     th = {"mode": "emulated", "boot_to_command_s": 12, "command_s": 30,
           "l0": {"cpu": "x86", "ncpus": 2, "emulator": "QEMU 10.0.2", "accel": "tcg"},
@@ -29,7 +29,7 @@ def write_results(d, results):
           "kernel": {"release": "6.12.95-prereg-ours", "variant": "ours", "series_sha256_16": "abc",
                      "patches": [], "build": {"kind": "scratch", "seconds": 600, "jobs": 2}},
           "rootfs": {"suite": "bookworm+backports", "packages": {"qemu-system-ppc": "1:10.0.2"}}}
-    with open(os.path.join(d, "mapbench", "testhost.json"), "w") as f:
+    with open(os.path.join(d, f"mapbench-{kernel}", "testhost.json"), "w") as f:
         json.dump(th, f)
 
 
@@ -121,13 +121,40 @@ class Report(unittest.TestCase):
         self.assertIn("rebuilding vmlinux: 61 s on 2 jobs (3 objects compiled", md)
         self.assertEqual(data["build"]["one_file_rebuild"]["seconds"], 61.4)
 
+    def test_ours_vs_upstream(self):
+        write_results(self.d, [
+            {"case": "map", "mode": "v2", "op": "map", "pages": 1, "stats": stats(3000), "rep_p50": [3000, 3300]},
+            {"case": "regions", "mode": "v2", "op": "map", "regions": 1024, "pages": 1, "stats": stats(4000)},
+        ])
+        write_results(self.d, [
+            {"case": "map", "mode": "v2", "op": "map", "pages": 1, "stats": stats(6000), "rep_p50": [6000, 5500]},
+            {"case": "regions", "mode": "v2", "op": "map", "regions": 1024, "pages": 1, "stats": stats(16000)},
+        ], kernel="upstream")
+        md, data = pr.build_report(self.d)
+        rows = {(r["case"], r["regions"]): r for r in data["ours_vs_upstream"]}
+        self.assertAlmostEqual(rows[("map", None)]["ours_over_upstream"], 0.5)
+        self.assertEqual(rows[("map", None)]["rep_range"], (0.5, 0.6))
+        self.assertAlmostEqual(rows[("regions", 1024)]["ours_over_upstream"], 0.25)
+        self.assertIn("| regions | v2 | 1024 regions | map | 16.0 µs | 4.0 µs | **0.25x**", md)
+
+    def test_uapi_lines(self):
+        write_results(self.d, [])
+        for k, cases in (("ours", [{"id": "a", "ok": True}, {"id": "b", "ok": True}]),
+                         ("upstream", [{"id": "a", "ok": True}, {"id": "b", "ok": False}])):
+            os.makedirs(os.path.join(self.d, f"uapi-{k}"))
+            with open(os.path.join(self.d, f"uapi-{k}", "uapi.json"), "w") as f:
+                json.dump({"kernel": {"release": k}, "cases": cases}, f)
+        md, _ = pr.build_report(self.d)
+        self.assertIn("uAPI selftest on upstream (`upstream`): 1 of 2 cases as specified; differs in b.", md)
+        self.assertIn("uAPI selftest on ours (`ours`): 2 of 2 cases as specified.", md)
+
     def test_missing_results_is_a_clear_error(self):
         with self.assertRaisesRegex(pr.ReportError, "missing result file: .*mapbench.json"):
             pr.build_report(self.d)
 
     def test_wrong_schema_is_refused(self):
         write_results(self.d, [])
-        p = os.path.join(self.d, "mapbench", "mapbench.json")
+        p = os.path.join(self.d, "mapbench-ours", "mapbench.json")
         doc = json.load(open(p))
         doc["schema"] = "something-else/9"
         json.dump(doc, open(p, "w"))

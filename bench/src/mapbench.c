@@ -490,7 +490,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: --iterations and --reps must be at least 1\n");
 		return 2;
 	}
-	if (spapr_dev_prepare(opt.device, &dev))
+	if (spapr_dev_prepare(opt.device, SPAPR_CLASS_NVME, &dev))
 		return 1;
 	/* Fail before any output if the device cannot serve a container. */
 	if (spapr_open(&dev, SPAPR_V2, &probe))

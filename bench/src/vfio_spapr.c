@@ -48,7 +48,8 @@ static int write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
-static int find_nvme(char *bdf, size_t len)
+/* First PCI device whose class starts with @class_prefix ("0x0108": NVMe). */
+static int find_by_class(const char *class_prefix, char *bdf, size_t len)
 {
 	DIR *d = opendir(PCI_DEVICES);
 	struct dirent *e;
@@ -61,7 +62,8 @@ static int find_nvme(char *bdf, size_t len)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), PCI_DEVICES "/%s/class", e->d_name);
-		if (read_line(path, cls, sizeof(cls)) == 0 && strncmp(cls, "0x0108", 6) == 0 &&
+		if (read_line(path, cls, sizeof(cls)) == 0 &&
+		    strncmp(cls, class_prefix, strlen(class_prefix)) == 0 &&
 		    strlen(e->d_name) < len) {
 			memcpy(bdf, e->d_name, strlen(e->d_name) + 1);
 			found = 0;
@@ -72,7 +74,7 @@ static int find_nvme(char *bdf, size_t len)
 	return found;
 }
 
-int spapr_dev_prepare(const char *bdf, struct spapr_dev *dev)
+int spapr_dev_prepare(const char *bdf, const char *class_prefix, struct spapr_dev *dev)
 {
 	char path[PATH_MAX], link[PATH_MAX], drv[PATH_MAX];
 	ssize_t n;
@@ -80,9 +82,11 @@ int spapr_dev_prepare(const char *bdf, struct spapr_dev *dev)
 	memset(dev, 0, sizeof(*dev));
 	if (bdf && *bdf) {
 		snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
-	} else if (find_nvme(dev->bdf, sizeof(dev->bdf))) {
-		fprintf(stderr, "error: no NVMe controller (PCI class 0x0108) in " PCI_DEVICES
-			": the test host needs its passthrough NVMe\n");
+	} else if (find_by_class(class_prefix, dev->bdf, sizeof(dev->bdf))) {
+		fprintf(stderr, "error: no %s (PCI class %s) in " PCI_DEVICES
+			": the test host needs its passthrough devices\n",
+			strcmp(class_prefix, SPAPR_CLASS_NVME) ? "PCI device" : "NVMe controller",
+			class_prefix);
 		return -1;
 	}
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s", dev->bdf);

@@ -25,10 +25,13 @@ struct spapr_container {
 	uint32_t ddw_levels, ddw_max_windows;
 };
 
-/* Finds the first NVMe controller (PCI class 0x0108xx) when bdf is NULL or
- * empty, checks that it has an IOMMU group and binds it to vfio-pci. Returns 0,
- * or -1 with a message on stderr saying what is missing. */
-int spapr_dev_prepare(const char *bdf, struct spapr_dev *dev);
+#define SPAPR_CLASS_NVME "0x0108"
+#define SPAPR_CLASS_ETHERNET "0x0200"
+
+/* Uses @bdf, or when it is NULL or empty the first PCI device whose class
+ * starts with @class_prefix; checks that it has an IOMMU group and binds it to
+ * vfio-pci. Returns 0, or -1 with a message on stderr saying what is missing. */
+int spapr_dev_prepare(const char *bdf, const char *class_prefix, struct spapr_dev *dev);
 
 /* Opens the container and the group and selects the mode. */
 int spapr_open(const struct spapr_dev *dev, enum spapr_mode mode, struct spapr_container *c);

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * prereg_uapi: the sPAPR preregistration uAPI, case by case, with the exact
- * errno each call must give and the locked memory (VmLck) it must leave.
+ * result each call must give and the locked memory (VmLck) it must leave.
  *
  * Runs on the POWER test host against whatever kernel booted it. Prints one
- * line per case and exits non-zero if any case differs from what it expects.
+ * line per case, optionally writes them as JSON (--json FILE) so that runs on
+ * different kernels can be put side by side, and exits 1 if any case differs
+ * from what it expects (2 on a setup error).
+ *
+ * Needs two devices in their own IOMMU groups (the NVMe, and the NIC for
+ * the cases that involve a second container).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
+#include <fcntl.h>
 #include <linux/vfio.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,142 +24,326 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "json_out.h"
 #include "sysinfo.h"
 #include "vfio_spapr.h"
 
-static int failures, cases;
+#define MAX_CASES 64
+
+struct result {
+	char id[48];
+	char name[96];
+	char want[24], got[24];
+	bool ok;
+};
+
+static struct result results[MAX_CASES];
+static int ncases, failures;
 static long page;
 
-static const char *errname0(int e)
+/* A raw ioctl outcome: -errno, 0, or a (bogus) positive return value. */
+static void fmt_outcome(long v, char *buf, size_t len)
 {
 	const char *n;
 
-	if (e == 0)
-		return "0";
-	n = strerrorname_np(e);
-	return n ? n : "E?";
+	if (v == 0) {
+		snprintf(buf, len, "0");
+	} else if (v > 0) {
+		snprintf(buf, len, "ret=%ld", v);
+	} else {
+		n = strerrorname_np((int)-v);
+		snprintf(buf, len, "%s", n ? n : "E?");
+	}
 }
 
-static void expect(const char *name, int got_neg, int want_errno)
+static struct result *record(const char *id, const char *name, bool ok)
 {
-	int got = -got_neg;
-	bool ok = got == want_errno;
+	struct result *r = &results[ncases < MAX_CASES ? ncases : MAX_CASES - 1];
 
-	cases++;
+	if (ncases < MAX_CASES)
+		ncases++;
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->ok = ok;
 	if (!ok)
 		failures++;
-	printf("%-4s %-52s want %-7s got %s\n", ok ? "ok" : "FAIL", name,
-	       errname0(want_errno), errname0(got));
+	return r;
 }
 
-static void expect_vmlck(const char *name, long want_kib)
+static void print(const struct result *r)
+{
+	printf("%-4s %-28s %-56s want %-9s got %s\n", r->ok ? "ok" : "FAIL", r->id, r->name,
+	       r->want, r->got);
+}
+
+/* want: 0 or a negative errno */
+static void expect(const char *id, const char *name, long got, long want)
+{
+	struct result *r = record(id, name, got == want);
+
+	fmt_outcome(want, r->want, sizeof(r->want));
+	fmt_outcome(got, r->got, sizeof(r->got));
+	print(r);
+}
+
+static void expect_vmlck(const char *id, const char *name, long want_kib)
 {
 	long got = sysinfo_vmlck_kib();
-	bool ok = got == want_kib;
+	struct result *r = record(id, name, got == want_kib);
 
-	cases++;
-	if (!ok)
-		failures++;
-	printf("%-4s %-52s want %ld KiB got %ld KiB\n", ok ? "ok" : "FAIL", name, want_kib, got);
+	snprintf(r->want, sizeof(r->want), "%ldK", want_kib);
+	snprintf(r->got, sizeof(r->got), "%ldK", got);
+	print(r);
 }
 
-static int reg_raw(struct spapr_container *c, unsigned long req, uint32_t argsz,
-		   uint32_t flags, uint64_t vaddr, uint64_t size)
+static long ioctl_raw(int fd, unsigned long req, void *arg)
+{
+	int ret = ioctl(fd, req, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static long reg_raw(struct spapr_container *c, unsigned long req, uint32_t argsz,
+		    uint32_t flags, uint64_t vaddr, uint64_t size)
 {
 	struct vfio_iommu_spapr_register_memory r = {
 		.argsz = argsz, .flags = flags, .vaddr = vaddr, .size = size,
 	};
 
-	return ioctl(c->container_fd, req, &r) ? -errno : 0;
+	return ioctl_raw(c->container_fd, req, &r);
+}
+
+static long map_raw(struct spapr_container *c, void *vaddr, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
+	};
+
+	return ioctl_raw(c->container_fd, VFIO_IOMMU_MAP_DMA, &m);
+}
+
+static long unmap_raw(struct spapr_container *c, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
+
+	return ioctl_raw(c->container_fd, VFIO_IOMMU_UNMAP_DMA, &u);
 }
 
 #define REG VFIO_IOMMU_SPAPR_REGISTER_MEMORY
 #define UNREG VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY
 #define ARGSZ ((uint32_t)sizeof(struct vfio_iommu_spapr_register_memory))
 
-static void v2_cases(const struct spapr_dev *dev)
+static char *map_anon(size_t size)
+{
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	memset(p, 1, size);
+	return p;
+}
+
+/* A shared, writable mapping of a file on the root filesystem (ext4): the
+ * kind of memory a long-term pin must refuse, because the filesystem tracks
+ * its dirtiness. */
+static char *map_ext4_file(size_t size)
+{
+	const char *path = "/var/tmp/prereg-uapi-file";
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	char *p;
+
+	if (fd < 0 || ftruncate(fd, (off_t)size)) {
+		perror(path);
+		exit(2);
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	unlink(path);
+	if (p == MAP_FAILED) {
+		perror("mmap file");
+		exit(2);
+	}
+	memset(p, 1, size);
+	return p;
+}
+
+static void v2_argument_cases(const struct spapr_dev *dev)
 {
 	struct spapr_container c;
 	size_t size = 4 * page;
-	char *buf = mmap(NULL, 8 * page, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t va;
+	char *buf = map_anon(8 * page);
+	uint64_t va = (uintptr_t)buf;
 	long base, table_kib;
 
-	if (buf == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	memset(buf, 1, 8 * page);
-	va = (uintptr_t)buf;
 	if (spapr_open(dev, SPAPR_V2, &c))
-		exit(1);
+		exit(2);
 	base = sysinfo_vmlck_kib();
 
-	expect("v2 MAP_DMA before any REGISTER", spapr_map(&c, buf, c.dma32_start, 4096), EPERM);
-	expect("REGISTER argsz too small", reg_raw(&c, REG, ARGSZ - 8, 0, va, size), EINVAL);
-	expect("REGISTER flags set", reg_raw(&c, REG, ARGSZ, 1, va, size), EINVAL);
-	expect("REGISTER vaddr not page aligned", reg_raw(&c, REG, ARGSZ, 0, va + 8, size), EINVAL);
-	expect("REGISTER size not page aligned", reg_raw(&c, REG, ARGSZ, 0, va, size - 8), EINVAL);
-	expect("REGISTER address wraps", reg_raw(&c, REG, ARGSZ, 0, -(uint64_t)page, 2 * page), EINVAL);
-	expect_vmlck("VmLck unchanged after refused REGISTERs", base);
-	expect("REGISTER 4 pages", reg_raw(&c, REG, ARGSZ, 0, va, size), 0);
-	expect_vmlck("VmLck charged once for the region", base + size / 1024);
-	expect("REGISTER same range again (same container)", reg_raw(&c, REG, ARGSZ, 0, va, size), EBUSY);
-	expect("REGISTER a subset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va + page, page), EINVAL);
-	expect("REGISTER a superset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va, 2 * size), EINVAL);
-	expect_vmlck("VmLck unchanged after refused overlaps", base + size / 1024);
-	expect("MAP_DMA of unregistered memory", spapr_map(&c, buf + size, c.dma32_start, 4096), EINVAL);
-	expect("MAP_DMA of registered memory", spapr_map(&c, buf, c.dma32_start, 4096), 0);
+	expect("map-before-register", "v2 MAP_DMA before any REGISTER", map_raw(&c, buf, c.dma32_start, 4096), -EPERM);
+	expect("reg-argsz", "REGISTER argsz too small", reg_raw(&c, REG, ARGSZ - 8, 0, va, size), -EINVAL);
+	expect("reg-flags", "REGISTER flags set", reg_raw(&c, REG, ARGSZ, 1, va, size), -EINVAL);
+	expect("reg-vaddr-misaligned", "REGISTER vaddr not page aligned", reg_raw(&c, REG, ARGSZ, 0, va + 8, size), -EINVAL);
+	expect("reg-size-misaligned", "REGISTER size not page aligned", reg_raw(&c, REG, ARGSZ, 0, va, size - 8), -EINVAL);
+	expect("reg-size-zero", "REGISTER zero bytes", reg_raw(&c, REG, ARGSZ, 0, va, 0), -EINVAL);
+	expect("reg-wrap", "REGISTER address wraps", reg_raw(&c, REG, ARGSZ, 0, -(uint64_t)page, 2 * page), -EINVAL);
+	expect_vmlck("vmlck-after-refused", "VmLck unchanged after refused REGISTERs", base);
+	expect("reg-ok", "REGISTER 4 pages", reg_raw(&c, REG, ARGSZ, 0, va, size), 0);
+	expect_vmlck("vmlck-charged", "VmLck charged once for the region", base + size / 1024);
+	expect("reg-duplicate", "REGISTER same range again (same container)", reg_raw(&c, REG, ARGSZ, 0, va, size), -EBUSY);
+	expect("reg-subset", "REGISTER a subset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va + page, page), -EINVAL);
+	expect("reg-superset", "REGISTER a superset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va, 2 * size), -EINVAL);
+	expect_vmlck("vmlck-after-overlap", "VmLck unchanged after refused overlaps", base + size / 1024);
+	expect("map-unregistered", "MAP_DMA of unregistered memory", map_raw(&c, buf + size, c.dma32_start, 4096), -EINVAL);
+	expect("map-ok", "MAP_DMA of registered memory", map_raw(&c, buf, c.dma32_start, 4096), 0);
 	/* The first MAP creates the default window, whose TCE table (8 bytes
 	 * per 4 KiB IOMMU page) is charged to locked memory until the
 	 * container closes. */
 	table_kib = ((c.dma32_size / 4096 * 8 + page - 1) / page) * page / 1024;
-	expect_vmlck("VmLck = region + default window's TCE table", base + size / 1024 + table_kib);
-	expect("UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
-	expect("UNREGISTER a range never registered", reg_raw(&c, UNREG, ARGSZ, 0, va + size, page), ENOENT);
-	expect("UNREGISTER part of a region", reg_raw(&c, UNREG, ARGSZ, 0, va, page), ENOENT);
-	expect("UNREGISTER argsz too small", reg_raw(&c, UNREG, ARGSZ - 8, 0, va, size), EINVAL);
-	expect("UNREGISTER flags set", reg_raw(&c, UNREG, ARGSZ, 1, va, size), EINVAL);
-	expect("UNREGISTER the region", reg_raw(&c, UNREG, ARGSZ, 0, va, size), 0);
-	expect_vmlck("VmLck back to baseline + TCE table", base + table_kib);
-	expect("UNREGISTER it again", reg_raw(&c, UNREG, ARGSZ, 0, va, size), ENOENT);
+	expect_vmlck("vmlck-window", "VmLck = region + default window's TCE table", base + size / 1024 + table_kib);
+	expect("unreg-mapped", "UNREGISTER while a TCE points into it", reg_raw(&c, UNREG, ARGSZ, 0, va, size), -EBUSY);
+	expect_vmlck("vmlck-after-busy", "VmLck still charged after the refused UNREGISTER", base + size / 1024 + table_kib);
+	expect("unmap-ok", "UNMAP_DMA", unmap_raw(&c, c.dma32_start, 4096), 0);
+	expect("unreg-unknown", "UNREGISTER a range never registered", reg_raw(&c, UNREG, ARGSZ, 0, va + size, page), -ENOENT);
+	expect("unreg-partial", "UNREGISTER part of a region", reg_raw(&c, UNREG, ARGSZ, 0, va, page), -ENOENT);
+	expect("unreg-argsz", "UNREGISTER argsz too small", reg_raw(&c, UNREG, ARGSZ - 8, 0, va, size), -EINVAL);
+	expect("unreg-flags", "UNREGISTER flags set", reg_raw(&c, UNREG, ARGSZ, 1, va, size), -EINVAL);
+	expect("unreg-ok", "UNREGISTER the region once unmapped", reg_raw(&c, UNREG, ARGSZ, 0, va, size), 0);
+	expect_vmlck("vmlck-after-unreg", "VmLck back to baseline + TCE table", base + table_kib);
+	expect("unreg-again", "UNREGISTER it again", reg_raw(&c, UNREG, ARGSZ, 0, va, size), -ENOENT);
 	spapr_close(&c);
 	munmap(buf, 8 * page);
+}
+
+static void v2_memory_cases(const struct spapr_dev *dev)
+{
+	struct spapr_container c;
+	char *buf = map_anon(4 * page);
+	char *file = map_ext4_file(2 * page);
+	long base;
+
+	if (spapr_open(dev, SPAPR_V2, &c))
+		exit(2);
+	base = sysinfo_vmlck_kib();
+	/* A hole in the middle of the range: the pin comes up short. */
+	munmap(buf + 2 * page, 2 * page);
+	expect("reg-short-pin", "REGISTER a range that runs into a hole",
+	       reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)buf, 4 * page), -EFAULT);
+	expect_vmlck("vmlck-after-short", "VmLck unchanged after the short pin", base);
+	expect("reg-ext4-shared", "REGISTER a shared writable ext4 file mapping",
+	       reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)file, 2 * page), -EFAULT);
+	expect_vmlck("vmlck-after-file", "VmLck unchanged after the refused file", base);
+	spapr_close(&c);
+	munmap(buf, 2 * page);
+	munmap(file, 2 * page);
+}
+
+/* The registry is per process: the same range registered by two containers
+ * is shared and charged once; each container must unregister its own. */
+static void two_container_cases(const struct spapr_dev *a_dev, const struct spapr_dev *b_dev)
+{
+	struct spapr_container a, b;
+	char *buf = map_anon(4 * page);
+	uint64_t va = (uintptr_t)buf;
+	long base;
+
+	if (spapr_open(a_dev, SPAPR_V2, &a) || spapr_open(b_dev, SPAPR_V2, &b))
+		exit(2);
+	base = sysinfo_vmlck_kib();
+	expect("two-reg-a", "container A: REGISTER", reg_raw(&a, REG, ARGSZ, 0, va, 4 * page), 0);
+	expect("two-reg-b-same", "container B: REGISTER the same range (shared)", reg_raw(&b, REG, ARGSZ, 0, va, 4 * page), 0);
+	expect_vmlck("two-vmlck-once", "VmLck charged once for both", base + 4 * page / 1024);
+	expect("two-reg-b-overlap", "container B: REGISTER an overlapping range", reg_raw(&b, REG, ARGSZ, 0, va, 2 * page), -EINVAL);
+	expect("two-unreg-b", "container B: UNREGISTER its reference", reg_raw(&b, UNREG, ARGSZ, 0, va, 4 * page), 0);
+	expect("two-unreg-b-again", "container B: UNREGISTER again", reg_raw(&b, UNREG, ARGSZ, 0, va, 4 * page), -ENOENT);
+	expect_vmlck("two-vmlck-held", "VmLck still charged (A holds it)", base + 4 * page / 1024);
+	expect("two-unreg-a", "container A: UNREGISTER the last reference", reg_raw(&a, UNREG, ARGSZ, 0, va, 4 * page), 0);
+	expect_vmlck("two-vmlck-free", "VmLck back to baseline", base);
+	spapr_close(&b);
+	spapr_close(&a);
+	munmap(buf, 4 * page);
 }
 
 static void v1_cases(const struct spapr_dev *dev)
 {
 	struct spapr_container c;
-	char *buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *buf = map_anon(page);
+	char *file = map_ext4_file(page);
 
-	if (buf == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
 	if (spapr_open(dev, SPAPR_V1, &c))
-		exit(1);
-	expect("v1 REGISTER is not a v1 ioctl", spapr_register(&c, buf, page), ENOTTY);
-	expect("v1 MAP_DMA (pins on demand)", spapr_map(&c, buf, c.dma32_start, 4096), 0);
-	expect("v1 UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
+		exit(2);
+	expect("v1-reg", "v1: REGISTER is not a v1 ioctl", spapr_register(&c, buf, page), -ENOTTY);
+	expect("v1-map", "v1: MAP_DMA pins on demand", map_raw(&c, buf, c.dma32_start, 4096), 0);
+	expect("v1-unmap", "v1: UNMAP_DMA", unmap_raw(&c, c.dma32_start, 4096), 0);
+	expect("v1-map-ext4-shared", "v1: MAP_DMA of a shared writable ext4 file mapping",
+	       map_raw(&c, file, c.dma32_start, 4096), -EFAULT);
+	unmap_raw(&c, c.dma32_start, 4096);	/* in case a kernel let it through */
 	spapr_close(&c);
 	munmap(buf, page);
+	munmap(file, page);
+}
+
+static void write_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	struct json_out j;
+
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	json_init(&j, f);
+	json_begin_object(&j);
+	json_kv_string(&j, "schema", "prereg-uapi/1");
+	sysinfo_write_kernel(&j);
+	json_key(&j, "cases");
+	json_begin_array(&j);
+	for (int i = 0; i < ncases; i++) {
+		json_begin_object(&j);
+		json_kv_string(&j, "id", results[i].id);
+		json_kv_string(&j, "name", results[i].name);
+		json_kv_string(&j, "want", results[i].want);
+		json_kv_string(&j, "got", results[i].got);
+		json_kv_bool(&j, "ok", results[i].ok);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_kv_int(&j, "failures", failures);
+	json_end_object(&j);
+	fclose(f);
 }
 
 int main(int argc, char **argv)
 {
-	struct spapr_dev dev;
+	struct spapr_dev nvme, nic;
+	const char *json = NULL;
 	long before;
 
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") && i + 1 < argc) {
+			json = argv[++i];
+		} else {
+			fprintf(stderr, "usage: prereg_uapi [--json FILE]\n");
+			return 2;
+		}
+	}
 	page = sysconf(_SC_PAGESIZE);
-	if (spapr_dev_prepare(argc > 1 ? argv[1] : NULL, &dev))
-		return 1;
+	if (spapr_dev_prepare(NULL, SPAPR_CLASS_NVME, &nvme) ||
+	    spapr_dev_prepare(NULL, SPAPR_CLASS_ETHERNET, &nic))
+		return 2;
 	before = sysinfo_vmlck_kib();
-	printf("# prereg_uapi on %s, page size %ld, device %s (group %d)\n",
-	       "this kernel", page, dev.bdf, dev.group_id);
-	v2_cases(&dev);
-	v1_cases(&dev);
-	expect_vmlck("VmLck back to the start after all containers closed", before);
-	printf("# %d cases, %d failed\n", cases, failures);
+	printf("# prereg_uapi: page size %ld; NVMe %s (group %d), NIC %s (group %d)\n",
+	       page, nvme.bdf, nvme.group_id, nic.bdf, nic.group_id);
+	v2_argument_cases(&nvme);
+	v2_memory_cases(&nvme);
+	two_container_cases(&nvme, &nic);
+	v1_cases(&nvme);
+	expect_vmlck("vmlck-end", "VmLck back to the start after all containers closed", before);
+	printf("# %d cases, %d failed\n", ncases, failures);
+	if (json)
+		write_json(json);
 	return failures ? 1 : 0;
 }
