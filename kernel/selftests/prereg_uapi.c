@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/vfio.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +23,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "json_out.h"
@@ -286,6 +290,161 @@ static void v1_cases(const struct spapr_dev *dev)
 	munmap(file, page);
 }
 
+/* ---- RLIMIT_MEMLOCK without CAP_IPC_LOCK -------------------------------- */
+
+static int drop_cap_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	d[CAP_IPC_LOCK / 32].permitted &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+/*
+ * The limit and the capability that count are the caller's. A child process
+ * (its own mm, locked_vm 0) drops CAP_IPC_LOCK, sets a 64 KiB memlock limit
+ * and registers within, then beyond it. It reports raw outcomes through a
+ * shared page; the parent judges them.
+ */
+static void rlimit_cases(const struct spapr_dev *dev)
+{
+	long *shared = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+	int status;
+
+	if (shared == MAP_FAILED) {
+		perror("mmap shared");
+		exit(2);
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 64 * 1024, 64 * 1024 };
+		struct spapr_container c;
+		char *buf = map_anon(32 * 4096);
+
+		if (drop_cap_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl) ||
+		    spapr_open(dev, SPAPR_V2, &c))
+			_exit(2);
+		shared[0] = reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)buf, 4 * 4096);
+		shared[1] = reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)buf + 16 * 4096, 16 * 4096);
+		shared[2] = sysinfo_vmlck_kib();
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "error: the memlock child could not set itself up\n");
+		exit(2);
+	}
+	expect("rlimit-within", "no CAP_IPC_LOCK, 64K memlock: REGISTER 16K", shared[0], 0);
+	expect("rlimit-beyond", "no CAP_IPC_LOCK, 64K memlock: REGISTER 64K more", shared[1], -ENOMEM);
+	{
+		struct result *r = record("rlimit-vmlck", "no CAP_IPC_LOCK: VmLck holds only the 16K",
+					  shared[2] == 16);
+
+		snprintf(r->want, sizeof(r->want), "16K");
+		snprintf(r->got, sizeof(r->got), "%ldK", shared[2]);
+		print(r);
+	}
+	munmap(shared, (size_t)page);
+}
+
+/* ---- IOMMU page size a region may back ---------------------------------- */
+
+#define HUGE_2M (2UL << 20)
+
+static long tce_create(struct spapr_container *c, uint32_t shift, uint64_t size, uint64_t *start)
+{
+	struct vfio_iommu_spapr_tce_create cr = {
+		.argsz = sizeof(cr), .page_shift = shift, .window_size = size, .levels = 1,
+	};
+	long ret = ioctl_raw(c->container_fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr);
+
+	*start = cr.start_addr;
+	return ret;
+}
+
+static long tce_remove(struct spapr_container *c, uint64_t start)
+{
+	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm), .start_addr = start };
+
+	return ioctl_raw(c->container_fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm);
+}
+
+/* A 2 MiB-aligned address range of @size, reserved with an anonymous map. */
+static char *reserve_aligned(size_t size, size_t align)
+{
+	char *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	return (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+}
+
+static void put_hugetlb(char *at)
+{
+	if (mmap(at, HUGE_2M, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB, -1, 0) != at) {
+		perror("mmap MAP_HUGETLB (are hugepages reserved?)");
+		exit(2);
+	}
+	memset(at, 2, HUGE_2M);
+}
+
+/*
+ * Only hugetlb memory may back IOMMU pages larger than the system page, and
+ * only if every page of the region is hugetlb: a region that starts with a
+ * hugepage and continues with normal memory must not back 64 KiB IOMMU pages
+ * anywhere (upstream kept the first page's size for the rest, U4).
+ */
+static void pagesize_cases(const struct spapr_dev *dev)
+{
+	struct spapr_container c;
+	char *huge, *anon, *mixed;
+	uint64_t win = 0;
+	const uint64_t io64k = 1 << 16;
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+
+	if (!f || fprintf(f, "8\n") < 0 || fclose(f)) {
+		perror("reserving hugepages");
+		exit(2);
+	}
+	huge = reserve_aligned(HUGE_2M, HUGE_2M);
+	put_hugetlb(huge);
+	anon = reserve_aligned(HUGE_2M, HUGE_2M);
+	memset(anon, 3, HUGE_2M);
+	mixed = reserve_aligned(2 * HUGE_2M, 2 * HUGE_2M);
+	put_hugetlb(mixed);
+	memset(mixed + HUGE_2M, 4, HUGE_2M);
+
+	if (spapr_open(dev, SPAPR_V2, &c))
+		exit(2);
+	expect("win64k-create", "TCE_CREATE a 256 MiB window of 64 KiB pages", tce_create(&c, 16, 256 << 20, &win), 0);
+	expect("huge-reg", "REGISTER 2 MiB of hugetlb", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)huge, HUGE_2M), 0);
+	expect("huge-map64k", "MAP_DMA a 64 KiB IOMMU page of hugetlb", map_raw(&c, huge, win, io64k), 0);
+	expect("huge-unmap64k", "UNMAP_DMA it", unmap_raw(&c, win, io64k), 0);
+	expect("anon-reg", "REGISTER 2 MiB of normal memory", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)anon, HUGE_2M), 0);
+	expect("anon-map64k", "MAP_DMA a 64 KiB IOMMU page of normal memory", map_raw(&c, anon, win, io64k), -EINVAL);
+	expect("mixed-reg", "REGISTER 2 MiB hugetlb followed by 2 MiB normal", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)mixed, 2 * HUGE_2M), 0);
+	expect("mixed-map64k", "MAP_DMA a 64 KiB page of its hugetlb half", map_raw(&c, mixed, win, io64k), -EINVAL);
+	unmap_raw(&c, win, io64k);	/* in case a kernel let it through */
+	expect("mixed-unreg", "UNREGISTER the mixed region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)mixed, 2 * HUGE_2M), 0);
+	expect("anon-unreg", "UNREGISTER the normal region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)anon, HUGE_2M), 0);
+	expect("huge-unreg", "UNREGISTER the hugetlb region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)huge, HUGE_2M), 0);
+	expect("win64k-remove", "TCE_REMOVE the window", tce_remove(&c, win), 0);
+	spapr_close(&c);
+	munmap(huge, HUGE_2M);
+	munmap(anon, HUGE_2M);
+	munmap(mixed, 2 * HUGE_2M);
+}
+
 static void write_json(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -340,8 +499,10 @@ int main(int argc, char **argv)
 	v2_argument_cases(&nvme);
 	v2_memory_cases(&nvme);
 	two_container_cases(&nvme, &nic);
+	pagesize_cases(&nvme);
 	v1_cases(&nvme);
 	expect_vmlck("vmlck-end", "VmLck back to the start after all containers closed", before);
+	rlimit_cases(&nvme);
 	printf("# %d cases, %d failed\n", ncases, failures);
 	if (json)
 		write_json(json);
