@@ -151,8 +151,10 @@ def register_section(doc, src):
                                    reg.get("vmlck_kib_after")], "source": src})
     out.append("")
     out.append("Throughput is size / median time over repetitions. \"Touch pages again\" writes one word per "
-               "system page of the same, already populated memory from userspace: the floor for any walk "
-               "over those pages. VmLck is the process's locked memory as the kernel charges it. "
+               "system page of the same, already populated memory from userspace: a reference for what "
+               "visiting every page costs (under TCG each such write also pays a software TLB fill, so the "
+               "kernel's page-table walk can beat it). VmLck is the process's locked memory as the kernel "
+               "charges it. "
                "The upstream core hands unpinning to an RCU callback, so its UNREGISTER time does not "
                "include the unpin itself.")
     return out, data
