@@ -62,9 +62,13 @@ static const char *errname(int err)
 	return n ? n : "E?";
 }
 
-static void die_errno(const char *what, int neg_err)
+static void die_errno(const char *what, long neg_err)
 {
-	fprintf(stderr, "error: %s: %s (%s)\n", what, strerror(-neg_err), errname(-neg_err));
+	if (neg_err > 0)
+		fprintf(stderr, "error: %s: the kernel returned %ld instead of 0 or -1\n", what, neg_err);
+	else
+		fprintf(stderr, "error: %s: %s (%s)\n", what, strerror((int)-neg_err),
+			errname((int)-neg_err));
 	exit(1);
 }
 
@@ -204,7 +208,7 @@ static void run_map_case(struct json_out *j, const struct spapr_dev *dev)
 			enum spapr_mode m = ((rep + k) % 2 == 0) ? SPAPR_V1 : SPAPR_V2;
 			struct spapr_container c;
 			int mi = m == SPAPR_V1 ? 0 : 1;
-			int ret;
+			long ret;
 
 			if ((m == SPAPR_V1 && !opt.v1) || (m == SPAPR_V2 && !opt.v2))
 				continue;
@@ -293,7 +297,7 @@ static void run_register_case(struct json_out *j, const struct spapr_dev *dev)
 			struct spapr_container c;
 			void *buf = map_anon(size, false);
 			double t0, t1;
-			int ret;
+			long ret;
 
 			samples_add(&first.all, touch_pages(buf, size));
 			samples_add(&again.all, touch_pages(buf, size));
@@ -354,7 +358,7 @@ static void run_regions_case(struct json_out *j, const struct spapr_dev *dev)
 
 		for (unsigned long rep = 0; rep < opt.reps; rep++) {
 			struct spapr_container c;
-			int ret;
+			long ret;
 
 			if (spapr_open(dev, SPAPR_V2, &c))
 				exit(1);

@@ -209,7 +209,14 @@ void spapr_close(struct spapr_container *c)
 	c->group_fd = c->container_fd = -1;
 }
 
-static int mem_ioctl(struct spapr_container *c, unsigned long req, void *vaddr, uint64_t size)
+long spapr_ioctl(int fd, unsigned long req, void *arg)
+{
+	int ret = ioctl(fd, req, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static long mem_ioctl(struct spapr_container *c, unsigned long req, void *vaddr, uint64_t size)
 {
 	struct vfio_iommu_spapr_register_memory r = {
 		.argsz = sizeof(r),
@@ -217,20 +224,20 @@ static int mem_ioctl(struct spapr_container *c, unsigned long req, void *vaddr, 
 		.size = size,
 	};
 
-	return ioctl(c->container_fd, req, &r) ? -errno : 0;
+	return spapr_ioctl(c->container_fd, req, &r);
 }
 
-int spapr_register(struct spapr_container *c, void *vaddr, uint64_t size)
+long spapr_register(struct spapr_container *c, void *vaddr, uint64_t size)
 {
 	return mem_ioctl(c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, vaddr, size);
 }
 
-int spapr_unregister(struct spapr_container *c, void *vaddr, uint64_t size)
+long spapr_unregister(struct spapr_container *c, void *vaddr, uint64_t size)
 {
 	return mem_ioctl(c, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, vaddr, size);
 }
 
-int spapr_map(struct spapr_container *c, void *vaddr, uint64_t iova, uint64_t size)
+long spapr_map(struct spapr_container *c, void *vaddr, uint64_t iova, uint64_t size)
 {
 	struct vfio_iommu_type1_dma_map m = {
 		.argsz = sizeof(m),
@@ -240,10 +247,10 @@ int spapr_map(struct spapr_container *c, void *vaddr, uint64_t iova, uint64_t si
 		.size = size,
 	};
 
-	return ioctl(c->container_fd, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
+	return spapr_ioctl(c->container_fd, VFIO_IOMMU_MAP_DMA, &m);
 }
 
-int spapr_unmap(struct spapr_container *c, uint64_t iova, uint64_t size)
+long spapr_unmap(struct spapr_container *c, uint64_t iova, uint64_t size)
 {
 	struct vfio_iommu_type1_dma_unmap u = {
 		.argsz = sizeof(u),
@@ -251,5 +258,5 @@ int spapr_unmap(struct spapr_container *c, uint64_t iova, uint64_t size)
 		.size = size,
 	};
 
-	return ioctl(c->container_fd, VFIO_IOMMU_UNMAP_DMA, &u) ? -errno : 0;
+	return spapr_ioctl(c->container_fd, VFIO_IOMMU_UNMAP_DMA, &u);
 }

@@ -37,11 +37,13 @@ int spapr_dev_prepare(const char *bdf, const char *class_prefix, struct spapr_de
 int spapr_open(const struct spapr_dev *dev, enum spapr_mode mode, struct spapr_container *c);
 void spapr_close(struct spapr_container *c);
 
-/* Thin ioctl wrappers: return 0 or -errno, never print. */
-int spapr_register(struct spapr_container *c, void *vaddr, uint64_t size);
-int spapr_unregister(struct spapr_container *c, void *vaddr, uint64_t size);
-int spapr_map(struct spapr_container *c, void *vaddr, uint64_t iova, uint64_t size);
-int spapr_unmap(struct spapr_container *c, uint64_t iova, uint64_t size);
+/* Thin ioctl wrappers, never printing. They return what the kernel said:
+ * -errno, 0, or (a kernel bug the selftest looks for) a positive value. */
+long spapr_ioctl(int fd, unsigned long req, void *arg);
+long spapr_register(struct spapr_container *c, void *vaddr, uint64_t size);
+long spapr_unregister(struct spapr_container *c, void *vaddr, uint64_t size);
+long spapr_map(struct spapr_container *c, void *vaddr, uint64_t iova, uint64_t size);
+long spapr_unmap(struct spapr_container *c, uint64_t iova, uint64_t size);
 
 const char *spapr_mode_name(enum spapr_mode mode);
 

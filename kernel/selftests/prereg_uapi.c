@@ -100,13 +100,6 @@ static void expect_vmlck(const char *id, const char *name, long want_kib)
 	print(r);
 }
 
-static long ioctl_raw(int fd, unsigned long req, void *arg)
-{
-	int ret = ioctl(fd, req, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
 static long reg_raw(struct spapr_container *c, unsigned long req, uint32_t argsz,
 		    uint32_t flags, uint64_t vaddr, uint64_t size)
 {
@@ -114,25 +107,7 @@ static long reg_raw(struct spapr_container *c, unsigned long req, uint32_t argsz
 		.argsz = argsz, .flags = flags, .vaddr = vaddr, .size = size,
 	};
 
-	return ioctl_raw(c->container_fd, req, &r);
-}
-
-static long map_raw(struct spapr_container *c, void *vaddr, uint64_t iova, uint64_t size)
-{
-	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
-	};
-
-	return ioctl_raw(c->container_fd, VFIO_IOMMU_MAP_DMA, &m);
-}
-
-static long unmap_raw(struct spapr_container *c, uint64_t iova, uint64_t size)
-{
-	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
-
-	return ioctl_raw(c->container_fd, VFIO_IOMMU_UNMAP_DMA, &u);
+	return spapr_ioctl(c->container_fd, req, &r);
 }
 
 #define REG VFIO_IOMMU_SPAPR_REGISTER_MEMORY
@@ -187,7 +162,7 @@ static void v2_argument_cases(const struct spapr_dev *dev)
 		exit(2);
 	base = sysinfo_vmlck_kib();
 
-	expect("map-before-register", "v2 MAP_DMA before any REGISTER", map_raw(&c, buf, c.dma32_start, 4096), -EPERM);
+	expect("map-before-register", "v2 MAP_DMA before any REGISTER", spapr_map(&c, buf, c.dma32_start, 4096), -EPERM);
 	expect("reg-argsz", "REGISTER argsz too small", reg_raw(&c, REG, ARGSZ - 8, 0, va, size), -EINVAL);
 	expect("reg-flags", "REGISTER flags set", reg_raw(&c, REG, ARGSZ, 1, va, size), -EINVAL);
 	expect("reg-vaddr-misaligned", "REGISTER vaddr not page aligned", reg_raw(&c, REG, ARGSZ, 0, va + 8, size), -EINVAL);
@@ -201,8 +176,8 @@ static void v2_argument_cases(const struct spapr_dev *dev)
 	expect("reg-subset", "REGISTER a subset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va + page, page), -EINVAL);
 	expect("reg-superset", "REGISTER a superset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va, 2 * size), -EINVAL);
 	expect_vmlck("vmlck-after-overlap", "VmLck unchanged after refused overlaps", base + size / 1024);
-	expect("map-unregistered", "MAP_DMA of unregistered memory", map_raw(&c, buf + size, c.dma32_start, 4096), -EINVAL);
-	expect("map-ok", "MAP_DMA of registered memory", map_raw(&c, buf, c.dma32_start, 4096), 0);
+	expect("map-unregistered", "MAP_DMA of unregistered memory", spapr_map(&c, buf + size, c.dma32_start, 4096), -EINVAL);
+	expect("map-ok", "MAP_DMA of registered memory", spapr_map(&c, buf, c.dma32_start, 4096), 0);
 	/* The first MAP creates the default window, whose TCE table (8 bytes
 	 * per 4 KiB IOMMU page) is charged to locked memory until the
 	 * container closes. */
@@ -210,7 +185,7 @@ static void v2_argument_cases(const struct spapr_dev *dev)
 	expect_vmlck("vmlck-window", "VmLck = region + default window's TCE table", base + size / 1024 + table_kib);
 	expect("unreg-mapped", "UNREGISTER while a TCE points into it", reg_raw(&c, UNREG, ARGSZ, 0, va, size), -EBUSY);
 	expect_vmlck("vmlck-after-busy", "VmLck still charged after the refused UNREGISTER", base + size / 1024 + table_kib);
-	expect("unmap-ok", "UNMAP_DMA", unmap_raw(&c, c.dma32_start, 4096), 0);
+	expect("unmap-ok", "UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
 	expect("unreg-unknown", "UNREGISTER a range never registered", reg_raw(&c, UNREG, ARGSZ, 0, va + size, page), -ENOENT);
 	expect("unreg-partial", "UNREGISTER part of a region", reg_raw(&c, UNREG, ARGSZ, 0, va, page), -ENOENT);
 	expect("unreg-argsz", "UNREGISTER argsz too small", reg_raw(&c, UNREG, ARGSZ - 8, 0, va, size), -EINVAL);
@@ -280,11 +255,11 @@ static void v1_cases(const struct spapr_dev *dev)
 	if (spapr_open(dev, SPAPR_V1, &c))
 		exit(2);
 	expect("v1-reg", "v1: REGISTER is not a v1 ioctl", spapr_register(&c, buf, page), -ENOTTY);
-	expect("v1-map", "v1: MAP_DMA pins on demand", map_raw(&c, buf, c.dma32_start, 4096), 0);
-	expect("v1-unmap", "v1: UNMAP_DMA", unmap_raw(&c, c.dma32_start, 4096), 0);
+	expect("v1-map", "v1: MAP_DMA pins on demand", spapr_map(&c, buf, c.dma32_start, 4096), 0);
+	expect("v1-unmap", "v1: UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
 	expect("v1-map-ext4-shared", "v1: MAP_DMA of a shared writable ext4 file mapping",
-	       map_raw(&c, file, c.dma32_start, 4096), -EFAULT);
-	unmap_raw(&c, c.dma32_start, 4096);	/* in case a kernel let it through */
+	       spapr_map(&c, file, c.dma32_start, 4096), -EFAULT);
+	spapr_unmap(&c, c.dma32_start, 4096);	/* in case a kernel let it through */
 	spapr_close(&c);
 	munmap(buf, page);
 	munmap(file, page);
@@ -362,7 +337,7 @@ static long tce_create(struct spapr_container *c, uint32_t shift, uint64_t size,
 	struct vfio_iommu_spapr_tce_create cr = {
 		.argsz = sizeof(cr), .page_shift = shift, .window_size = size, .levels = 1,
 	};
-	long ret = ioctl_raw(c->container_fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr);
+	long ret = spapr_ioctl(c->container_fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr);
 
 	*start = cr.start_addr;
 	return ret;
@@ -372,7 +347,7 @@ static long tce_remove(struct spapr_container *c, uint64_t start)
 {
 	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm), .start_addr = start };
 
-	return ioctl_raw(c->container_fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm);
+	return spapr_ioctl(c->container_fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm);
 }
 
 /* A 2 MiB-aligned address range of @size, reserved with an anonymous map. */
@@ -428,13 +403,13 @@ static void pagesize_cases(const struct spapr_dev *dev)
 		exit(2);
 	expect("win64k-create", "TCE_CREATE a 256 MiB window of 64 KiB pages", tce_create(&c, 16, 256 << 20, &win), 0);
 	expect("huge-reg", "REGISTER 2 MiB of hugetlb", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)huge, HUGE_2M), 0);
-	expect("huge-map64k", "MAP_DMA a 64 KiB IOMMU page of hugetlb", map_raw(&c, huge, win, io64k), 0);
-	expect("huge-unmap64k", "UNMAP_DMA it", unmap_raw(&c, win, io64k), 0);
+	expect("huge-map64k", "MAP_DMA a 64 KiB IOMMU page of hugetlb", spapr_map(&c, huge, win, io64k), 0);
+	expect("huge-unmap64k", "UNMAP_DMA it", spapr_unmap(&c, win, io64k), 0);
 	expect("anon-reg", "REGISTER 2 MiB of normal memory", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)anon, HUGE_2M), 0);
-	expect("anon-map64k", "MAP_DMA a 64 KiB IOMMU page of normal memory", map_raw(&c, anon, win, io64k), -EINVAL);
+	expect("anon-map64k", "MAP_DMA a 64 KiB IOMMU page of normal memory", spapr_map(&c, anon, win, io64k), -EINVAL);
 	expect("mixed-reg", "REGISTER 2 MiB hugetlb followed by 2 MiB normal", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)mixed, 2 * HUGE_2M), 0);
-	expect("mixed-map64k", "MAP_DMA a 64 KiB page of its hugetlb half", map_raw(&c, mixed, win, io64k), -EINVAL);
-	unmap_raw(&c, win, io64k);	/* in case a kernel let it through */
+	expect("mixed-map64k", "MAP_DMA a 64 KiB page of its hugetlb half", spapr_map(&c, mixed, win, io64k), -EINVAL);
+	spapr_unmap(&c, win, io64k);	/* in case a kernel let it through */
 	expect("mixed-unreg", "UNREGISTER the mixed region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)mixed, 2 * HUGE_2M), 0);
 	expect("anon-unreg", "UNREGISTER the normal region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)anon, HUGE_2M), 0);
 	expect("huge-unreg", "UNREGISTER the hugetlb region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)huge, HUGE_2M), 0);
