@@ -186,6 +186,8 @@ static void v2_argument_cases(const struct spapr_dev *dev)
 	expect("unreg-mapped", "UNREGISTER while a TCE points into it", reg_raw(&c, UNREG, ARGSZ, 0, va, size), -EBUSY);
 	expect_vmlck("vmlck-after-busy", "VmLck still charged after the refused UNREGISTER", base + size / 1024 + table_kib);
 	expect("unmap-ok", "UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
+	expect("unmap-past-window", "UNMAP_DMA from the window's last page past its end",
+	       spapr_unmap(&c, c.dma32_start + c.dma32_size - 4096, 2 * 4096), -EINVAL);
 	expect("unreg-unknown", "UNREGISTER a range never registered", reg_raw(&c, UNREG, ARGSZ, 0, va + size, page), -ENOENT);
 	expect("unreg-partial", "UNREGISTER part of a region", reg_raw(&c, UNREG, ARGSZ, 0, va, page), -ENOENT);
 	expect("unreg-argsz", "UNREGISTER argsz too small", reg_raw(&c, UNREG, ARGSZ - 8, 0, va, size), -EINVAL);
