@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "anon_mem.h"
 #include "sysinfo.h"
 #include "vfio_spapr.h"
 
@@ -135,13 +136,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	page = sysconf(_SC_PAGESIZE);
-	pool = mmap(NULL, POOL_PAGES * page, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (pool == MAP_FAILED) {
+	pool = anon_mem(POOL_PAGES * page, 9);
+	if (!pool) {
 		perror("mmap");
 		return 2;
 	}
-	memset(pool, 9, POOL_PAGES * page);
 	/* A hole, so some ranges run into unmapped memory. */
 	munmap(pool + 40 * page, 4 * page);
 	if (spapr_dev_prepare(NULL, SPAPR_CLASS_NVME, &dev))

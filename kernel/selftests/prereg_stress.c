@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anon_mem.h"
 #include "sysinfo.h"
 #include "vfio_spapr.h"
 
@@ -106,13 +107,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	region_size = REGION_PAGES * (size_t)sysconf(_SC_PAGESIZE);
-	buf = mmap(NULL, NREGIONS * region_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
+	buf = anon_mem(NREGIONS * region_size, 7);
+	if (!buf) {
 		perror("mmap");
 		return 2;
 	}
-	memset(buf, 7, NREGIONS * region_size);
 	if (spapr_dev_prepare(NULL, SPAPR_CLASS_NVME, &dev))
 		return 2;
 	before = sysinfo_vmlck_kib();

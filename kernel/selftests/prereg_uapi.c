@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "anon_mem.h"
 #include "json_out.h"
 #include "sysinfo.h"
 #include "vfio_spapr.h"
@@ -116,13 +117,12 @@ static long reg_raw(struct spapr_container *c, unsigned long req, uint32_t argsz
 
 static char *map_anon(size_t size)
 {
-	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = anon_mem(size, 1);
 
-	if (p == MAP_FAILED) {
+	if (!p) {
 		perror("mmap");
 		exit(2);
 	}
-	memset(p, 1, size);
 	return p;
 }
 
