@@ -94,7 +94,7 @@ class Report(unittest.TestCase):
         self.assertAlmostEqual(r["register_gib_s"], 0.5)
         self.assertAlmostEqual(r["unregister_gib_s"], 1.0)
         self.assertAlmostEqual(r["touch_again_gib_s"], 2.0)
-        self.assertIn("| 256 MiB | 500.0 ms | 0.50 |", md)
+        self.assertIn("| anon | 256 MiB | 500.0 ms | 0.50 |", md)
         self.assertIn("0 → 262144 → 0", md)
 
     def test_regions_relative_to_fewest(self):
@@ -136,6 +136,40 @@ class Report(unittest.TestCase):
         self.assertEqual(rows[("map", None)]["rep_range"], (0.5, 0.6))
         self.assertAlmostEqual(rows[("regions", 1024)]["ours_over_upstream"], 0.25)
         self.assertIn("| regions | v2 | 1024 regions | map | 16.0 µs | 4.0 µs | **0.25x**", md)
+
+    def test_goals_met_and_missed(self):
+        gib = 1 << 30
+        ours = [
+            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1, "pages": 1, "stats": stats(9000),
+             "rep_p50": [9000, 9100]},
+            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1024, "pages": 1, "stats": stats(10000)},
+            {"case": "register", "mode": "v2", "op": "register", "backing": "anon", "bytes": 4 * gib,
+             "stats": stats(1e7)},
+            {"case": "register", "mode": "v2", "op": "touch_again", "backing": "anon", "bytes": 4 * gib,
+             "stats": stats(8e7)},
+        ]
+        up = [
+            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1, "pages": 1, "stats": stats(9000),
+             "rep_p50": [9000, 9000]},
+            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1024, "pages": 1, "stats": stats(30000)},
+            {"case": "register", "mode": "v2", "op": "register", "backing": "anon", "bytes": 4 * gib,
+             "stats": stats(2e7)},
+        ]
+        write_results(self.d, ours)
+        write_results(self.d, up, kernel="upstream")
+        md, data = pr.build_report(self.d)
+        g = {x["goal"]: x for x in data["goals"]}
+        one = g["1-page MAP+UNMAP p50, 1 region(s): ours / upstream"]
+        self.assertAlmostEqual(one["value"], 1.0)
+        self.assertEqual(one["verdict"], "missed")
+        many = g["1-page MAP+UNMAP p50, 1024 region(s): ours / upstream"]
+        self.assertAlmostEqual(many["value"], 1 / 3)
+        self.assertEqual(many["verdict"], "met")
+        anon = g["REGISTER throughput, anon: ours / upstream"]
+        self.assertAlmostEqual(anon["value"], 2.0)
+        self.assertIn("userspace touching the same pages 50.0 GiB/s", anon["detail"])
+        self.assertEqual(g["REGISTER throughput, hugetlb: ours / upstream"]["verdict"], "n/a (not measured)")
+        self.assertIn("Kernel goals against upstream: 2 of 3 measured goals met, 5 not measured", md)
 
     def test_uapi_lines(self):
         write_results(self.d, [])

@@ -44,6 +44,7 @@ static struct {
 	const char *out;
 	bool v1, v2;
 	bool case_map, case_register, case_regions;
+	bool reg_anon, reg_hugetlb;
 	unsigned long iterations, warmup, reps;
 	struct list pages, reg_mib, regions;
 } opt;
@@ -191,10 +192,23 @@ static void row_begin(struct json_out *j, const char *name, enum spapr_mode m, c
 
 /* ---- case: map ---------------------------------------------------------- */
 
+/* Large maps take long and vary little: beyond 64 pages per call, time about
+ * as many pages in total as 64-page calls would (at least 50 calls, or all of
+ * --iterations if that is fewer), so 4096-page runs stay minutes, not hours. */
+static unsigned long scaled(unsigned long n, unsigned long pages)
+{
+	unsigned long floor = n < 50 ? n : 50;
+
+	if (pages <= 64)
+		return n;
+	n = n * 64 / pages;
+	return n < floor ? floor : n;
+}
+
 static void run_map_case(struct json_out *j, const struct spapr_dev *dev)
 {
 	size_t maxpages = 0, bufsize;
-	struct series ser[2][MAX_LIST][2];	/* [mode][pages][map,unmap] */
+	struct series ser[2][MAX_LIST][3];	/* [mode][pages][map,unmap,both] */
 	void *buf;
 
 	memset(ser, 0, sizeof(ser));
@@ -230,7 +244,10 @@ static void run_map_case(struct json_out *j, const struct spapr_dev *dev)
 						opt.pages.v[pi], (unsigned long long)c.dma32_size);
 					exit(1);
 				}
-				for (unsigned long it = 0; it < opt.warmup + opt.iterations; it++) {
+				unsigned long warmup = scaled(opt.warmup, opt.pages.v[pi]);
+				unsigned long iters = scaled(opt.iterations, opt.pages.v[pi]);
+
+				for (unsigned long it = 0; it < warmup + iters; it++) {
 					double t0, t1, t2;
 
 					t0 = now_ns();
@@ -242,13 +259,14 @@ static void run_map_case(struct json_out *j, const struct spapr_dev *dev)
 					t2 = now_ns();
 					if (ret)
 						die_errno("UNMAP_DMA", ret);
-					if (it < opt.warmup)
+					if (it < warmup)
 						continue;
 					samples_add(&ser[mi][pi][0].all, t1 - t0);
 					samples_add(&ser[mi][pi][1].all, t2 - t1);
+					samples_add(&ser[mi][pi][2].all, t2 - t0);
 				}
-				series_end_rep(&ser[mi][pi][0]);
-				series_end_rep(&ser[mi][pi][1]);
+				for (int op = 0; op < 3; op++)
+					series_end_rep(&ser[mi][pi][op]);
 			}
 			if (m == SPAPR_V2) {
 				ret = spapr_unregister(&c, buf, bufsize);
@@ -260,12 +278,15 @@ static void run_map_case(struct json_out *j, const struct spapr_dev *dev)
 	}
 	for (int mi = 0; mi < 2; mi++) {
 		for (size_t pi = 0; pi < opt.pages.n; pi++) {
-			for (int op = 0; op < 2; op++) {
+			static const char *const ops[] = { "map", "unmap", "map_unmap" };
+
+			for (int op = 0; op < 3; op++) {
 				if (!ser[mi][pi][op].all.n)
 					continue;
-				row_begin(j, "map", mi ? SPAPR_V2 : SPAPR_V1, op ? "unmap" : "map");
+				row_begin(j, "map", mi ? SPAPR_V2 : SPAPR_V1, ops[op]);
 				json_kv_uint(j, "pages", opt.pages.v[pi]);
 				json_kv_uint(j, "bytes", opt.pages.v[pi] * IOMMU_PAGE);
+				json_kv_uint(j, "iterations", scaled(opt.iterations, opt.pages.v[pi]));
 				series_write(j, &ser[mi][pi][op]);
 				json_end_object(j);
 			}
@@ -288,7 +309,25 @@ static double touch_pages(volatile char *p, size_t size)
 	return now_ns() - t0;
 }
 
-static void run_register_case(struct json_out *j, const struct spapr_dev *dev)
+/* Memory to register, not touched yet: anonymous (THP where the kernel gives
+ * it) or hugetlb (MAP_HUGETLB, the default huge page size). */
+static void *map_backing(size_t size, bool hugetlb)
+{
+	void *p;
+
+	if (!hugetlb)
+		return map_anon(size, false);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "error: hugetlb mmap of %zu MiB: %s (reserve huge pages: "
+			"vm.nr_hugepages or vm.nr_overcommit_hugepages)\n", size >> 20, strerror(errno));
+		exit(1);
+	}
+	return p;
+}
+
+static void run_register_backing(struct json_out *j, const struct spapr_dev *dev, bool hugetlb)
 {
 	for (size_t si = 0; si < opt.reg_mib.n; si++) {
 		uint64_t size = (uint64_t)opt.reg_mib.v[si] << 20;
@@ -297,10 +336,12 @@ static void run_register_case(struct json_out *j, const struct spapr_dev *dev)
 
 		for (unsigned long rep = 0; rep < opt.reps; rep++) {
 			struct spapr_container c;
-			void *buf = map_anon(size, false);
+			void *buf = map_backing(size, hugetlb);
 			double t0, t1;
 			long ret;
 
+			/* A hugetlb fault without a free huge page is SIGBUS: the
+			 * MAP_NORESERVE mapping above is checked here, page by page. */
 			samples_add(&first.all, touch_pages(buf, size));
 			samples_add(&again.all, touch_pages(buf, size));
 			if (spapr_open(dev, SPAPR_V2, &c))
@@ -333,6 +374,7 @@ static void run_register_case(struct json_out *j, const struct spapr_dev *dev)
 		};
 		for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 			row_begin(j, "register", SPAPR_V2, rows[r].op);
+			json_kv_string(j, "backing", hugetlb ? "hugetlb" : "anon");
 			json_kv_uint(j, "bytes", size);
 			if (!strcmp(rows[r].op, "register")) {
 				/* locked_vm seen by this process: charged once, returned once */
@@ -346,6 +388,14 @@ static void run_register_case(struct json_out *j, const struct spapr_dev *dev)
 	}
 }
 
+static void run_register_case(struct json_out *j, const struct spapr_dev *dev)
+{
+	if (opt.reg_anon)
+		run_register_backing(j, dev, false);
+	if (opt.reg_hugetlb)
+		run_register_backing(j, dev, true);
+}
+
 /* ---- case: regions ------------------------------------------------------ */
 
 static void run_regions_case(struct json_out *j, const struct spapr_dev *dev)
@@ -355,7 +405,7 @@ static void run_regions_case(struct json_out *j, const struct spapr_dev *dev)
 	for (size_t ni = 0; ni < opt.regions.n; ni++) {
 		unsigned long nreg = opt.regions.v[ni];
 		size_t size = nreg * pg;
-		struct series map = { 0 }, unmap = { 0 };
+		struct series map = { 0 }, unmap = { 0 }, both = { 0 };
 		char *buf = map_anon(size, true);
 
 		for (unsigned long rep = 0; rep < opt.reps; rep++) {
@@ -389,6 +439,7 @@ static void run_regions_case(struct json_out *j, const struct spapr_dev *dev)
 					continue;
 				samples_add(&map.all, t1 - t0);
 				samples_add(&unmap.all, t2 - t1);
+				samples_add(&both.all, t2 - t0);
 			}
 			for (unsigned long r = 0; r < nreg; r++) {
 				ret = spapr_unregister(&c, buf + r * pg, pg);
@@ -398,12 +449,16 @@ static void run_regions_case(struct json_out *j, const struct spapr_dev *dev)
 			spapr_close(&c);
 			series_end_rep(&map);
 			series_end_rep(&unmap);
+			series_end_rep(&both);
 		}
-		for (int op = 0; op < 2; op++) {
-			row_begin(j, "regions", SPAPR_V2, op ? "unmap" : "map");
+		struct { const char *op; struct series *s; } rows[] = {
+			{ "map", &map }, { "unmap", &unmap }, { "map_unmap", &both },
+		};
+		for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+			row_begin(j, "regions", SPAPR_V2, rows[r].op);
 			json_kv_uint(j, "regions", nreg);
 			json_kv_uint(j, "pages", 1);
-			series_write(j, op ? &unmap : &map);
+			series_write(j, rows[r].s);
 			json_end_object(j);
 		}
 		munmap(buf, size);
@@ -422,8 +477,10 @@ static void usage(FILE *f)
 		"  --iterations N      timed iterations per repetition (default 2000)\n"
 		"  --warmup N          untimed iterations first (default 200)\n"
 		"  --reps N            repetitions, modes alternating (default 3)\n"
-		"  --pages LIST        IOMMU pages per MAP_DMA (default 1,16,256)\n"
+		"  --pages LIST        IOMMU pages per MAP_DMA (default 1,16,256,4096; beyond 64\n"
+		"                      pages, fewer iterations: as many pages as 64-page calls)\n"
 		"  --register-mib LIST sizes to register (default 256,512,1024,2048)\n"
+		"  --register-backing anon|hugetlb|both  memory registered (default both)\n"
 		"  --regions LIST      registered region counts (default 1,64,1024)\n"
 		"  --out FILE          JSON output (default stdout)\n");
 }
@@ -440,6 +497,7 @@ int main(int argc, char **argv)
 		{ "pages", required_argument, NULL, 'p' },
 		{ "register-mib", required_argument, NULL, 'g' },
 		{ "regions", required_argument, NULL, 'n' },
+		{ "register-backing", required_argument, NULL, 'b' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -452,10 +510,11 @@ int main(int argc, char **argv)
 
 	opt.v1 = opt.v2 = true;
 	opt.case_map = opt.case_register = opt.case_regions = true;
+	opt.reg_anon = opt.reg_hugetlb = true;
 	opt.iterations = 2000;
 	opt.warmup = 200;
 	opt.reps = 3;
-	parse_list("1,16,256", &opt.pages);
+	parse_list("1,16,256,4096", &opt.pages);
 	parse_list("256,512,1024,2048", &opt.reg_mib);
 	parse_list("1,64,1024", &opt.regions);
 
@@ -474,6 +533,14 @@ int main(int argc, char **argv)
 			opt.case_map = strstr(optarg, "map") != NULL;
 			opt.case_register = strstr(optarg, "register") != NULL;
 			opt.case_regions = strstr(optarg, "regions") != NULL;
+			break;
+		case 'b':
+			opt.reg_anon = !strcmp(optarg, "anon") || !strcmp(optarg, "both");
+			opt.reg_hugetlb = !strcmp(optarg, "hugetlb") || !strcmp(optarg, "both");
+			if (!opt.reg_anon && !opt.reg_hugetlb) {
+				fprintf(stderr, "error: --register-backing must be anon, hugetlb or both\n");
+				return 2;
+			}
 			break;
 		case 'i': opt.iterations = strtoul(optarg, NULL, 10); break;
 		case 'w': opt.warmup = strtoul(optarg, NULL, 10); break;
