@@ -162,6 +162,7 @@ class Report(unittest.TestCase):
         one = g["1-page MAP+UNMAP p50, 1 region(s): ours / upstream"]
         self.assertAlmostEqual(one["value"], 1.0)
         self.assertEqual(one["verdict"], "missed")
+        self.assertIn("Why: One page costs a syscall", one["detail"])
         many = g["1-page MAP+UNMAP p50, 1024 region(s): ours / upstream"]
         self.assertAlmostEqual(many["value"], 1 / 3)
         self.assertEqual(many["verdict"], "met")
