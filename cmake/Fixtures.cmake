@@ -23,3 +23,9 @@ prereg_kernel_fixture(upstream)
 add_test(NAME fixture.rootfs COMMAND ${PREREG_STEPS}/build-rootfs ${CMAKE_BINARY_DIR}/rootfs)
 set_tests_properties(fixture.rootfs PROPERTIES
   FIXTURES_SETUP rootfs FIXTURES_REQUIRED suite LABELS fixture TIMEOUT 2400 RUN_SERIAL ON)
+
+# Our QEMU (qemu-patches/series on Debian's QEMU 10.0 source), cross-built;
+# tests that use it put its bin/ on the test host's PATH as qemu-prereg.
+add_test(NAME fixture.qemu-ours COMMAND ${PREREG_STEPS}/build-qemu ${CMAKE_BINARY_DIR}/qemu-ours)
+set_tests_properties(fixture.qemu-ours PROPERTIES
+  FIXTURES_SETUP qemu_ours FIXTURES_REQUIRED suite LABELS fixture TIMEOUT 3000 RUN_SERIAL ON)
