@@ -7,8 +7,9 @@ Reads a results directory laid out by the CTest tests:
     RESULTS/mapbench-upstream/...            the same on upstream's kernel (optional)
     RESULTS/uapi-{ours,upstream}/uapi.json   the uAPI selftest (optional)
     RESULTS/kernel-rebuild/kernel-rebuild.json  one-file rebuild time (optional)
-and writes RESULTS_OUT/report.md plus report.json (every number the
-Markdown shows, with the file it came from).
+and writes RESULTS_OUT/report.md, report.json (every number the Markdown
+shows, with the file it came from) and report.html (the same report as one
+self-contained page, with SVG plots drawn by gnuplot).
 
 Every ratio is v2 / v1 (preregistered / not): below 1 means v2 is faster.
 Its spread is the range of the per-repetition ratios, pairing repetition i
@@ -17,9 +18,12 @@ repetition, so each pair ran under the same conditions).
 """
 import argparse
 import datetime
+import html
 import json
 import os
 import sys
+
+import prereg_plots
 
 SCHEMA = "prereg-mapbench/1"
 
@@ -354,6 +358,46 @@ def goals_section(ours, up):
     return out, rows
 
 
+def l2_window_section(results_dir):
+    """The L2 guest's 64-bit DMA window set-up time per guest RAM size, per kernel."""
+    docs = {}
+    for k in ("ours", "upstream"):
+        p = os.path.join(results_dir, f"l2-window-{k}", "l2-window.json")
+        if os.path.exists(p):
+            docs[k] = load_json(p)
+    if not docs:
+        return [], []
+    sizes = sorted({r["ram_bytes"] for d in docs.values() for r in d.get("runs", [])})
+    out = ["| guest RAM | upstream: window set-up | ours: window set-up | ours / upstream | direct mapping "
+           "(upstream, ours) | TCEs mapped (ours) | ours per TCE | data read back |",
+           "|---:|---:|---:|---:|---|---:|---:|---|"]
+    data = []
+    for size in sizes:
+        row = {k: next((r for r in d.get("runs", []) if r["ram_bytes"] == size), None) for k, d in docs.items()}
+        o, u = row.get("ours"), row.get("upstream")
+        so = o and o.get("ddw_seconds")
+        su = u and u.get("ddw_seconds")
+        tces = o and o.get("mapped_tces_max")
+        per = (so / tces * 1e9) if so and tces else None
+        ok = all(r.get("data_ok") for r in row.values() if r)
+        dm = ", ".join(str(r.get("direct_mapping", "?")) if r else "n/a" for r in (u, o))
+        out.append(f"| {size >> 20} MiB | {fmt_ns(su * 1e9) if su is not None else 'n/a'} | "
+                   f"{fmt_ns(so * 1e9) if so is not None else 'n/a'} | {fmt_ratio(ratio(so, su))} | {dm} | "
+                   f"{tces if tces is not None else 'n/a'} | {fmt_ns(per)} | {'intact' if ok else 'FAILED'} |")
+        data.append({"ram_bytes": size, "upstream_s": su, "ours_s": so, "ours_over_upstream": ratio(so, su),
+                     "mapped_tces": tces, "ours_ns_per_tce": per, "data_ok": ok,
+                     "source": [f"l2-window-{k}/l2-window.json" for k in docs]})
+    out.append("")
+    out.append("Measured in the L2 guest's own kernel log, for its NVMe, from the first "
+               "`ibm,query-pe-dma-windows` to the last `direct mapping` line (one run per size and kernel, "
+               "our QEMU, preregistered mode). Direct mapping 1: the guest mapped all its RAM through the "
+               "64-bit window, and this host turned every guest TCE into maps of its own (in KVM for a "
+               "preregistered container), so the time is mostly TCE count times per-TCE cost; 0: the guest "
+               "fell back to mapping per I/O through its 32-bit window, and the time is the window's "
+               "set-up only. TCEs mapped: the most debugfs counted for QEMU while the guest ran.")
+    return out, data
+
+
 def uapi_lines(results_dir):
     """One line on the uAPI selftest per kernel, when it ran."""
     out = []
@@ -446,6 +490,12 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
         md.append("")
         md += vs_md
         md.append("")
+    l2_md, l2_data = l2_window_section(results_dir)
+    if l2_md:
+        md.append("## An L2 guest's 64-bit DMA window: set-up time")
+        md.append("")
+        md += l2_md
+        md.append("")
     uapi = uapi_lines(results_dir)
     if uapi:
         md.append("## Correctness: the uAPI selftest")
@@ -462,10 +512,53 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
               + ", `uapi-*/uapi.json`, `kernel-rebuild/kernel-rebuild.json`.")
     md.append("")
     data = {"map": map_data, "register": reg_data, "regions": rgn_data, "build": bld_data,
-            "ours_vs_upstream": vs_data, "goals": goal_data, "testhost": th,
+            "ours_vs_upstream": vs_data, "goals": goal_data, "l2_window": l2_data, "testhost": th,
             "kernel_in_host": doc.get("kernel"), "machine_in_host": doc.get("machine"),
             "run": run_label, "suite_seconds": suite_seconds}
     return "\n".join(md), data
+
+
+HTML_STYLE = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; }
+th { background: #f0f0f0; }
+td { text-align: right; }
+td:first-child { text-align: left; }
+code { background: #f4f4f4; padding: 0 0.2em; }
+figure { margin: 1.5em 0; }
+figcaption { font-size: 0.9em; color: #555; }
+svg { max-width: 100%; height: auto; }
+"""
+
+
+def build_plots(results_dir):
+    """(title, svg) per plot, from the same result files as the report."""
+    _, ours, _ = load_mapbench(results_dir, "ours")
+    up = None
+    if os.path.exists(os.path.join(results_dir, "mapbench-upstream", "mapbench.json")):
+        _, up, _ = load_mapbench(results_dir, "upstream")
+    try:
+        return prereg_plots.all_plots(ours, up)
+    except prereg_plots.PlotError as e:
+        raise ReportError(str(e))
+
+
+def build_html(md, plots, title="prereg report"):
+    """One self-contained page: the Markdown report, its plots inline."""
+    try:
+        import markdown
+    except ImportError:
+        raise ReportError("python3-markdown is missing (ci/setup-host installs it)")
+    body = markdown.markdown(md, extensions=["tables"])
+    figs = "".join(f"<figure>{svg}<figcaption>{html.escape(t)}</figcaption></figure>" for t, svg in plots)
+    section = f"<h2>Plots</h2>{figs}" if figs else ""
+    # The plots right after the summary: what a reader looks at first.
+    at = body.find("<h2>What ran</h2>")
+    body = body[:at] + section + body[at:] if at >= 0 else body + section
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><style>{HTML_STYLE}</style></head>"
+            f"<body>{body}</body></html>\n")
 
 
 def main(argv=None):
@@ -480,6 +573,7 @@ def main(argv=None):
         suite = datetime.datetime.now().timestamp() - os.path.getmtime(a.suite_start)
     try:
         md, data = build_report(a.results, run_label=a.run_label, suite_seconds=suite)
+        page = build_html(md, build_plots(a.results))
     except ReportError as e:
         print(f"prereg-report: error: {e}", file=sys.stderr)
         return 1
@@ -488,6 +582,8 @@ def main(argv=None):
         f.write(md)
     with open(os.path.join(a.out, "report.json"), "w") as f:
         json.dump(data, f, indent=1)
+    with open(os.path.join(a.out, "report.html"), "w") as f:
+        f.write(page)
     print(f"prereg-report: wrote {os.path.join(a.out, 'report.md')}")
     return 0
 

@@ -172,6 +172,37 @@ class Report(unittest.TestCase):
         self.assertEqual(g["REGISTER throughput, hugetlb: ours / upstream"]["verdict"], "n/a (not measured)")
         self.assertIn("Kernel goals against upstream: 2 of 3 measured goals met, 5 not measured", md)
 
+    def test_l2_window_section(self):
+        write_results(self.d, [])
+        for k, secs, tces in (("ours", 2.0, 262144), ("upstream", 5.0, None)):
+            os.makedirs(os.path.join(self.d, f"l2-window-{k}"))
+            with open(os.path.join(self.d, f"l2-window-{k}", "l2-window.json"), "w") as f:
+                json.dump({"schema": "prereg-l2-window/1", "runs": [
+                    {"ram_bytes": 1 << 30, "ddw_seconds": secs, "mapped_tces_max": tces, "direct_mapping": 1,
+                     "data_ok": True}]}, f)
+        md, data = pr.build_report(self.d)
+        row = data["l2_window"][0]
+        self.assertAlmostEqual(row["ours_over_upstream"], 0.4)
+        self.assertAlmostEqual(row["ours_ns_per_tce"], 2e9 / 262144)
+        self.assertIn("| 1024 MiB | 5.00 s | 2.00 s | 0.40x | 1, 1 | 262144 | 7.6 µs | intact |", md)
+
+    def test_html_page_has_tables_and_plots(self):
+        write_results(self.d, [
+            {"case": "map", "mode": m, "op": "map_unmap", "pages": p, "stats": stats(1000 * p * f),
+             "rep_p50": [900 * p * f, 1100 * p * f]}
+            for m, f in (("v1", 2), ("v2", 1)) for p in (1, 16)] + [
+            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": n, "stats": stats(9000)}
+            for n in (1, 1024)])
+        os.makedirs(os.path.join(self.d, "out"))
+        self.assertEqual(pr.main(["--results", self.d, "--out", os.path.join(self.d, "out")]), 0)
+        with open(os.path.join(self.d, "out", "report.html")) as f:
+            page = f.read()
+        self.assertTrue(page.startswith("<!DOCTYPE html>"))
+        self.assertEqual(page.count("<svg"), 2)   # map latency and regions; no registration rows
+        self.assertIn("MAP_DMA + UNMAP_DMA latency by size", page)
+        self.assertIn("<table>", page)
+        self.assertLess(page.index("<h2>Plots</h2>"), page.index("<h2>What ran</h2>"))
+
     def test_uapi_lines(self):
         write_results(self.d, [])
         for k, cases in (("ours", [{"id": "a", "ok": True}, {"id": "b", "ok": True}]),
