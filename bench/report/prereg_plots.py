@@ -44,6 +44,24 @@ def rows(doc, case, **kw):
             if r.get("case") == case and all(r.get(k) == v for k, v in kw.items())]
 
 
+def points(row, x):
+    """'x median low high' in µs, for a yerrorlines plot."""
+    lo, hi = spread(row)
+    return f"{x} {row['stats']['p50'] / 1e3:.3f} {lo / 1e3:.3f} {hi / 1e3:.3f}"
+
+
+def line_plot(series, settings):
+    """Lines with error bars, one per (name, points); None when there is nothing."""
+    if not series:
+        return None
+    script = "".join(block(f"d{i}", s[1]) for i, s in enumerate(series))
+    script += settings + "set grid\n"
+    script += "plot " + ", ".join(
+        f"$d{i} using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '{COLORS[name]}' title '{name}'"
+        for i, (name, _) in enumerate(series)) + "\n"
+    return gnuplot_svg(script)
+
+
 def map_latency(ours, up):
     """MAP+UNMAP median per call against pages per call, both modes, both kernels."""
     series = []
@@ -51,18 +69,11 @@ def map_latency(ours, up):
         for mode in ("v1", "v2"):
             pts = sorted(rows(doc, "map", mode=mode, op="map_unmap"), key=lambda r: r["pages"])
             if pts:
-                series.append((f"{kernel} {mode}", [f"{r['pages']} {r['stats']['p50'] / 1e3:.3f} "
-                                                    f"{spread(r)[0] / 1e3:.3f} {spread(r)[1] / 1e3:.3f}"
-                                                    for r in pts]))
-    if not series:
-        return None
-    script = "".join(block(f"d{i}", s[1]) for i, s in enumerate(series))
-    script += ("set logscale xy\nset xlabel 'IOMMU pages per MAP\\_DMA'\nset ylabel 'MAP+UNMAP median (µs)'\n"
-               "set key top left\nset grid\nset offsets graph 0.05,graph 0.05,0,0\n")
-    script += "plot " + ", ".join(
-        f"$d{i} using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '{COLORS[name]}' title '{name}'"
-        for i, (name, _) in enumerate(series)) + "\n"
-    return "MAP_DMA + UNMAP_DMA latency by size (log-log; bars: spread over repetitions)", gnuplot_svg(script)
+                series.append((f"{kernel} {mode}", [points(r, r["pages"]) for r in pts]))
+    svg = line_plot(series, "set logscale xy\nset xlabel 'IOMMU pages per MAP\\_DMA'\n"
+                            "set ylabel 'MAP+UNMAP median (µs)'\nset key top left\n"
+                            "set offsets graph 0.05,graph 0.05,0,0\n")
+    return svg and ("MAP_DMA + UNMAP_DMA latency by size (log-log; bars: spread over repetitions)", svg)
 
 
 def register_throughput(ours, up):
@@ -100,17 +111,11 @@ def regions_scaling(ours, up):
     for kernel, doc in (("ours", ours), ("upstream", up)):
         pts = sorted(rows(doc, "regions", op="map_unmap"), key=lambda r: r["regions"])
         if pts:
-            series.append((kernel, [f"{r['regions']} {r['stats']['p50'] / 1e3:.3f} {spread(r)[0] / 1e3:.3f} "
-                                    f"{spread(r)[1] / 1e3:.3f}" for r in pts]))
-    if not series:
-        return None
-    script = "".join(block(f"d{i}", s[1]) for i, s in enumerate(series))
-    script += ("set logscale x\nset xlabel 'registered regions'\nset ylabel '1-page MAP+UNMAP median (µs)'\n"
-               "set key top left\nset grid\nset yrange [0:*]\nset offsets graph 0.05,graph 0.05,graph 0.1,0\n")
-    script += "plot " + ", ".join(
-        f"$d{i} using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb '{COLORS[name]}' title '{name}'"
-        for i, (name, _) in enumerate(series)) + "\n"
-    return "Map cost against the number of registered regions (v2)", gnuplot_svg(script)
+            series.append((kernel, [points(r, r["regions"]) for r in pts]))
+    svg = line_plot(series, "set logscale x\nset xlabel 'registered regions'\n"
+                            "set ylabel '1-page MAP+UNMAP median (µs)'\nset key top left\nset yrange [0:*]\n"
+                            "set offsets graph 0.05,graph 0.05,graph 0.1,0\n")
+    return svg and ("Map cost against the number of registered regions (v2)", svg)
 
 
 def all_plots(ours, up):

@@ -378,7 +378,9 @@ def l2_window_section(results_dir):
         so = o and o.get("ddw_seconds")
         su = u and u.get("ddw_seconds")
         tces = o and o.get("mapped_tces_max")
-        per = (so / tces * 1e9) if so and tces else None
+        # Per TCE only when the window mapped the guest's RAM: otherwise the
+        # TCEs counted are the guest's per-I/O ones, not the window's.
+        per = (so / tces * 1e9) if so and tces and o.get("direct_mapping") == 1 else None
         ok = all(r.get("data_ok") for r in row.values() if r)
         dm = ", ".join(str(r.get("direct_mapping", "?")) if r else "n/a" for r in (u, o))
         out.append(f"| {size >> 20} MiB | {fmt_ns(su * 1e9) if su is not None else 'n/a'} | "
