@@ -29,3 +29,11 @@ set_tests_properties(fixture.rootfs PROPERTIES
 add_test(NAME fixture.qemu-ours COMMAND ${PREREG_STEPS}/build-qemu ${CMAKE_BINARY_DIR}/qemu-ours)
 set_tests_properties(fixture.qemu-ours PROPERTIES
   FIXTURES_SETUP qemu_ours FIXTURES_REQUIRED suite LABELS fixture TIMEOUT 3000 RUN_SERIAL ON)
+
+# Our libvirt (libvirt-patches/series on Debian's libvirt 11.3 source),
+# cross-built into a private prefix; tests that use it hand its bin/ to the
+# test host, where libvirt-prereg-daemon starts it.
+add_test(NAME fixture.libvirt-ours
+  COMMAND ${PREREG_STEPS}/build-libvirt ppc64el ${CMAKE_BINARY_DIR}/libvirt-ours)
+set_tests_properties(fixture.libvirt-ours PROPERTIES
+  FIXTURES_SETUP libvirt_ours FIXTURES_REQUIRED suite LABELS fixture TIMEOUT 3000 RUN_SERIAL ON)
