@@ -24,6 +24,7 @@ import os
 import sys
 
 import prereg_plots
+import prereg_fio
 
 SCHEMA = "prereg-mapbench/1"
 
@@ -451,6 +452,15 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
             summary.append(f"Kernel goals against upstream: {len(met)} of {len(measured)} measured goals met"
                            + (f", {len(g) - len(measured)} not measured in this run" if len(measured) < len(g) else "")
                            + " (see \"Goals of the kernel core\").")
+    try:
+        _, fio_rows, _ = prereg_fio.section(results_dir)
+    except prereg_fio.FioError:
+        fio_rows = []
+    for c in fio_rows:
+        if c["dma"] == "dynamic" and c["job"] == "randread-4k-qd1" and c["prereg_over_nonprereg"]:
+            summary.append(f"In an L2 guest mapping every I/O (dynamic DMA), 4k random reads at QD1 run at "
+                           f"{fmt_ratio(c['prereg_over_nonprereg'])} the IOPS with preregistration, "
+                           f"{fmt_ratio(c['prereg_over_ceiling'])} of the test host's own (see \"fio\").")
     md = [f"# {title}", ""]
     md.append(f"_Generated {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
               + (f" from run `{run_label}`" if run_label else "") + "._")
@@ -498,6 +508,21 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
         md.append("")
         md += l2_md
         md.append("")
+    try:
+        fio_md, fio_data, fio_goals = prereg_fio.section(results_dir)
+    except prereg_fio.FioError as e:
+        raise ReportError(str(e))
+    if fio_md:
+        md.append("## fio through the passthrough NVMe: L2 guests defined with virsh")
+        md.append("")
+        md += fio_md
+        md.append("")
+        md.append("Goals of the I/O benchmark (measured, not asserted):")
+        md.append("")
+        md.append("| goal | target | measured | verdict |")
+        md.append("|---|---|---:|---|")
+        md += [f"| {g['goal']} | {g['target']} | {fmt_ratio(g['value'])} | {g['verdict']} |" for g in fio_goals]
+        md.append("")
     uapi = uapi_lines(results_dir)
     if uapi:
         md.append("## Correctness: the uAPI selftest")
@@ -514,7 +539,8 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
               + ", `uapi-*/uapi.json`, `kernel-rebuild/kernel-rebuild.json`.")
     md.append("")
     data = {"map": map_data, "register": reg_data, "regions": rgn_data, "build": bld_data,
-            "ours_vs_upstream": vs_data, "goals": goal_data, "l2_window": l2_data, "testhost": th,
+            "ours_vs_upstream": vs_data, "goals": goal_data, "l2_window": l2_data,
+            "fio": fio_data if fio_md else [], "fio_goals": fio_goals if fio_md else [], "testhost": th,
             "kernel_in_host": doc.get("kernel"), "machine_in_host": doc.get("machine"),
             "run": run_label, "suite_seconds": suite_seconds}
     return "\n".join(md), data
@@ -541,8 +567,10 @@ def build_plots(results_dir):
     if os.path.exists(os.path.join(results_dir, "mapbench-upstream", "mapbench.json")):
         _, up, _ = load_mapbench(results_dir, "upstream")
     try:
-        return prereg_plots.all_plots(ours, up)
+        return prereg_plots.all_plots(ours, up) + prereg_fio.plots(results_dir)
     except prereg_plots.PlotError as e:
+        raise ReportError(str(e))
+    except prereg_fio.FioError as e:
         raise ReportError(str(e))
 
 

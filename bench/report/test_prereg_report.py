@@ -8,6 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import prereg_report as pr  # noqa: E402
+import prereg_fio  # noqa: E402
 
 
 def stats(p50, n=100):
@@ -234,6 +235,82 @@ class Report(unittest.TestCase):
         self.assertEqual(pr.main(["--results", self.d, "--out", out]), 0)
         self.assertTrue(os.path.exists(os.path.join(out, "report.md")))
         json.load(open(os.path.join(out, "report.json")))
+
+
+def fio_doc(job, iops, p99=100000):
+    side = {"iops": iops, "bw": iops * 4, "clat_ns": {"percentile": {"50.000000": 50000, "99.000000": p99}}}
+    empty = {"iops": 0, "bw": 0, "clat_ns": {"percentile": {}}}
+    write = "write" in job
+    return {"jobs": [{"jobname": job, "read": empty if write else side, "write": side if write else empty}]}
+
+
+def write_fio(d, runs):
+    """runs: (kind, dma, mode, rep, job, iops)"""
+    os.makedirs(os.path.join(d, "l2-fio", "fio"))
+    idx = []
+    for kind, dma, mode, rep, job, iops in runs:
+        f = f"{kind}-{dma}-{mode}-rep{rep}-{job}.json"
+        with open(os.path.join(d, "l2-fio", "fio", f), "w") as fh:
+            json.dump(fio_doc(job, iops), fh)
+        idx.append({"kind": kind, "dma": dma, "mode": mode, "rep": rep, "job": job, "file": f"fio/{f}"})
+    with open(os.path.join(d, "l2-fio", "l2-fio.json"), "w") as fh:
+        json.dump({"schema": "prereg-l2-fio/1", "reps": 2, "runtime_s": 10, "ramp_s": 2, "runs": idx}, fh)
+
+
+class Fio(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.d = self.tmp.name
+        j = "randread-4k-qd1"
+        write_fio(self.d, [
+            ("ceiling", "none", "host", 1, j, 1000), ("ceiling", "none", "host", 2, j, 1200),
+            ("l2", "dynamic", "on", 1, j, 900), ("l2", "dynamic", "off", 1, j, 600),
+            ("l2", "dynamic", "on", 2, j, 700), ("l2", "dynamic", "off", 2, j, 500),
+            ("l2", "default", "on", 1, "randwrite-4k-qd1", 300),
+            ("l2", "default", "off", 1, "randwrite-4k-qd1", 300)])
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_write_jobs_read_the_write_side(self):
+        p = os.path.join(self.d, "l2-fio", "fio", "l2-default-on-rep1-randwrite-4k-qd1.json")
+        self.assertEqual(prereg_fio.fio_summary(p)["iops"], 300)
+
+    def test_medians_ratios_and_per_rep_range(self):
+        _, rows = prereg_fio.load(self.d)
+        c = next(c for c in prereg_fio.compare(rows) if c["dma"] == "dynamic")
+        self.assertEqual(c["prereg_iops"], 800)       # median of 900, 700
+        self.assertEqual(c["nonprereg_iops"], 550)    # median of 600, 500
+        self.assertAlmostEqual(c["prereg_over_nonprereg"], 800 / 550)
+        self.assertEqual(c["per_rep_range"], [1.4, 1.5])  # 700/500, 900/600
+        self.assertAlmostEqual(c["prereg_over_ceiling"], 800 / 1100)
+        self.assertEqual(c["prereg_range"], [700, 900])
+
+    def test_goals_verdicts(self):
+        _, _, goals = prereg_fio.section(self.d)
+        g = {x["goal"]: x for x in goals}
+        vs_non = g["fio 4k random read, QD1, dynamic DMA: prereg / non-prereg"]
+        vs_ceil = g["fio 4k random read, QD1, dynamic DMA: prereg / L1 ceiling"]
+        self.assertEqual(vs_non["verdict"], "met")      # 1.45 >= 1.3
+        self.assertEqual(vs_ceil["verdict"], "missed")  # 0.73 < 0.8
+        qd32 = g["fio 4k random read, QD32, dynamic DMA: prereg / non-prereg"]
+        self.assertEqual(qd32["verdict"], "n/a (not measured)")
+
+    def test_missing_fio_file_is_an_error(self):
+        os.remove(os.path.join(self.d, "l2-fio", "fio", "l2-dynamic-on-rep1-randread-4k-qd1.json"))
+        with self.assertRaises(prereg_fio.FioError):
+            prereg_fio.load(self.d)
+
+    def test_not_run_gives_no_section(self):
+        with tempfile.TemporaryDirectory() as empty:
+            self.assertEqual(prereg_fio.section(empty), ([], [], []))
+
+    def test_plot_is_svg(self):
+        # default mode has no workload with a ceiling: one plot, dynamic
+        plots = prereg_fio.plots(self.d)
+        self.assertEqual(len(plots), 1)
+        self.assertIn("dynamic", plots[0][0])
+        self.assertIn("<svg", plots[0][1])
 
 
 if __name__ == "__main__":
