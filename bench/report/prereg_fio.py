@@ -53,6 +53,8 @@ def load(results_dir):
         idx = json.load(f)
     rows = []
     for r in idx["runs"]:
+        if r["job"].startswith("iperf3"):
+            continue  # prereg_iperf's
         s = fio_summary(os.path.join(results_dir, "l2-fio", r["file"]))
         rows.append({**r, **s, "source": f"l2-fio/{r['file']}"})
     return idx, rows

@@ -25,6 +25,7 @@ import sys
 
 import prereg_plots
 import prereg_fio
+import prereg_iperf
 
 SCHEMA = "prereg-mapbench/1"
 
@@ -523,6 +524,19 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
         md.append("|---|---|---:|---|")
         md += [f"| {g['goal']} | {g['target']} | {fmt_ratio(g['value'])} | {g['verdict']} |" for g in fio_goals]
         md.append("")
+    try:
+        ip_md, ip_data, ip_goals = prereg_iperf.section(results_dir)
+    except prereg_iperf.IperfError as e:
+        raise ReportError(str(e))
+    if ip_md:
+        md.append("## iperf3 through the passthrough NIC: L2 guests defined with virsh")
+        md.append("")
+        md += ip_md
+        md.append("")
+        md.append("| goal | target | measured | verdict |")
+        md.append("|---|---|---:|---|")
+        md += [f"| {g['goal']} | {g['target']} | {fmt_ratio(g['value'])} | {g['verdict']} |" for g in ip_goals]
+        md.append("")
     uapi = uapi_lines(results_dir)
     if uapi:
         md.append("## Correctness: the uAPI selftest")
@@ -540,7 +554,8 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
     md.append("")
     data = {"map": map_data, "register": reg_data, "regions": rgn_data, "build": bld_data,
             "ours_vs_upstream": vs_data, "goals": goal_data, "l2_window": l2_data,
-            "fio": fio_data if fio_md else [], "fio_goals": fio_goals if fio_md else [], "testhost": th,
+            "fio": fio_data if fio_md else [], "fio_goals": fio_goals if fio_md else [],
+            "iperf3": ip_data, "iperf3_goals": ip_goals, "testhost": th,
             "kernel_in_host": doc.get("kernel"), "machine_in_host": doc.get("machine"),
             "run": run_label, "suite_seconds": suite_seconds}
     return "\n".join(md), data
@@ -567,10 +582,11 @@ def build_plots(results_dir):
     if os.path.exists(os.path.join(results_dir, "mapbench-upstream", "mapbench.json")):
         _, up, _ = load_mapbench(results_dir, "upstream")
     try:
-        return prereg_plots.all_plots(ours, up) + prereg_fio.plots(results_dir)
+        return (prereg_plots.all_plots(ours, up) + prereg_fio.plots(results_dir)
+                + prereg_iperf.plots(results_dir))
     except prereg_plots.PlotError as e:
         raise ReportError(str(e))
-    except prereg_fio.FioError as e:
+    except (prereg_fio.FioError, prereg_iperf.IperfError) as e:
         raise ReportError(str(e))
 
 

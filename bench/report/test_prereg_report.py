@@ -2,6 +2,7 @@
 """Unit tests of the report generator, on synthetic result files."""
 import json
 import os
+import shutil
 import sys
 import tempfile
 import unittest
@@ -9,6 +10,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import prereg_report as pr  # noqa: E402
 import prereg_fio  # noqa: E402
+import prereg_iperf  # noqa: E402
 
 
 def stats(p50, n=100):
@@ -311,6 +313,60 @@ class Fio(unittest.TestCase):
         self.assertEqual(len(plots), 1)
         self.assertIn("dynamic", plots[0][0])
         self.assertIn("<svg", plots[0][1])
+
+
+class Iperf(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.d = self.tmp.name
+        write_fio(self.d, [("l2", "dynamic", "on", 1, "randread-4k-qd1", 500),
+                           ("l2", "dynamic", "off", 1, "randread-4k-qd1", 400)])
+        idx_p = os.path.join(self.d, "l2-fio", "l2-fio.json")
+        with open(idx_p) as f:
+            idx = json.load(f)
+        for mode, rep, bps in (("on", 1, 600e6), ("off", 1, 400e6), ("on", 2, 500e6), ("off", 2, 500e6)):
+            name = f"fio/l2-dynamic-{mode}-rep{rep}-iperf3-P1.json"
+            with open(os.path.join(self.d, "l2-fio", name), "w") as f:
+                json.dump({"end": {"sum_received": {"bits_per_second": bps}, "sum_sent": {"retransmits": 3}}}, f)
+            idx["runs"].append({"kind": "l2", "dma": "dynamic", "mode": mode, "rep": rep, "job": "iperf3-P1",
+                                "file": name})
+        with open(idx_p, "w") as f:
+            json.dump(idx, f)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_fio_ignores_iperf_runs(self):
+        _, rows = prereg_fio.load(self.d)
+        self.assertEqual({r["job"] for r in rows}, {"randread-4k-qd1"})
+
+    def test_ratio_range_and_goal(self):
+        md, data, goals = prereg_iperf.section(self.d)
+        c = data[0]
+        self.assertEqual(c["prereg_bps"], 550e6)
+        self.assertEqual(c["nonprereg_bps"], 450e6)
+        self.assertEqual(c["per_rep_range"], [1.0, 1.5])
+        self.assertEqual(c["prereg_range"], [500e6, 600e6])
+        self.assertEqual(c["nonprereg_range"], [400e6, 500e6])
+        g = {x["goal"]: x for x in goals}
+        self.assertEqual(g["iperf3 TCP, 1 stream, dynamic DMA: prereg / non-prereg"]["verdict"], "met")  # 1.22
+        self.assertEqual(g["iperf3 TCP, 4 streams, dynamic DMA: prereg / non-prereg"]["verdict"],
+                         "n/a (not measured)")
+
+    @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed")
+    def test_plot_has_both_modes(self):
+        (title, svg), = prereg_iperf.plots(self.d)
+        self.assertIn("iperf3", title)
+        self.assertIn("<svg", svg)
+        self.assertIn("dynamic DMA, TCP, 1 stream", svg)
+        self.assertIn("non-preregistered (v1)", svg)
+
+    def test_iperf_error_is_reported(self):
+        p = os.path.join(self.d, "l2-fio", "fio", "l2-dynamic-on-rep1-iperf3-P1.json")
+        with open(p, "w") as f:
+            json.dump({"error": "unable to connect to server"}, f)
+        with self.assertRaises(prereg_iperf.IperfError):
+            prereg_iperf.load(self.d)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,122 @@
+"""The iperf3 section of the prereg report: TCP through the passthrough NIC
+of virsh-defined L2 guests to a peer in the test host, preregistered (v2) vs
+not (v1), per guest DMA mode. Reads the iperf3 runs indexed in
+l2-fio/l2-fio.json (bench/testhost/l2-fio-bench --iperf-time) and the raw
+iperf3 JSON files."""
+import json
+import os
+import statistics
+
+STREAMS = {"iperf3-P1": "TCP, 1 stream", "iperf3-P4": "TCP, 4 streams"}
+GOAL = 1.2  # issue 6: iperf3 prereg >= 1.2x non-prereg (dynamic guest DMA)
+
+
+class IperfError(Exception):
+    """An iperf3 result is missing or malformed: said plainly."""
+
+
+def iperf_summary(path):
+    """Received bits/s and the sender's retransmits of one iperf3 client run."""
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise IperfError(f"missing iperf3 result: {path}")
+    except json.JSONDecodeError as e:
+        raise IperfError(f"{path} is not valid iperf3 JSON: {e}")
+    if "error" in doc:
+        raise IperfError(f"{path}: iperf3 reported: {doc['error']}")
+    end = doc["end"]
+    return {"bps": end["sum_received"]["bits_per_second"],
+            "retransmits": end.get("sum_sent", {}).get("retransmits")}
+
+
+def load(results_dir):
+    p = os.path.join(results_dir, "l2-fio", "l2-fio.json")
+    if not os.path.exists(p):
+        return []
+    with open(p) as f:
+        idx = json.load(f)
+    rows = []
+    for r in idx["runs"]:
+        if r["job"] in STREAMS:
+            rows.append({**r, **iperf_summary(os.path.join(results_dir, "l2-fio", r["file"])),
+                         "source": f"l2-fio/{r['file']}"})
+    return rows
+
+
+def compare(rows):
+    out = []
+    for dma in ("default", "dynamic"):
+        for job in STREAMS:
+            on = {r["rep"]: r["bps"] for r in rows if (r["dma"], r["mode"], r["job"]) == (dma, "on", job)}
+            off = {r["rep"]: r["bps"] for r in rows if (r["dma"], r["mode"], r["job"]) == (dma, "off", job)}
+            if not on and not off:
+                continue
+            on_m = statistics.median(on.values()) if on else None
+            off_m = statistics.median(off.values()) if off else None
+            per = [on[k] / off[k] for k in sorted(on) if k in off and off[k]]
+            out.append({"dma": dma, "job": job, "reps": len(on), "prereg_bps": on_m, "nonprereg_bps": off_m,
+                        "prereg_range": [min(on.values()), max(on.values())] if on else None,
+                        "nonprereg_range": [min(off.values()), max(off.values())] if off else None,
+                        "prereg_over_nonprereg": on_m / off_m if on_m is not None and off_m else None,
+                        "per_rep_range": [min(per), max(per)] if per else None})
+    return out
+
+
+def _mbit(v):
+    return "n/a" if v is None else f"{v / 1e6:.0f} Mbit/s"
+
+
+def _x(v):
+    return "n/a" if v is None else f"{v:.2f}x"
+
+
+def section(results_dir):
+    """(markdown lines, data, goal rows); empty when iperf3 did not run."""
+    rows = load(results_dir)
+    if not rows:
+        return [], [], []
+    cmp_rows = compare(rows)
+    md = ["The same guests as fio, with the test host's e1000e passed through as well (next to the NVMe on the guest's default PHB), "
+          "run iperf3 as the client (TCP, JSON) against a server in the test host, in its own network "
+          "namespace on the same wire. Throughput received, median over repetitions.", "",
+          "| guest DMA mode | workload | preregistered | non-preregistered | prereg / non-prereg | per-rep range |",
+          "|---|---|---:|---:|---:|---|"]
+    for c in cmp_rows:
+        rng = c["per_rep_range"]
+        md.append(f"| {c['dma']} | {STREAMS[c['job']]} | {_mbit(c['prereg_bps'])} | {_mbit(c['nonprereg_bps'])} | "
+                  f"{_x(c['prereg_over_nonprereg'])} | {'' if not rng else _x(rng[0]) + ' – ' + _x(rng[1])} |")
+    goals = []
+    for job in STREAMS:
+        c = next((c for c in cmp_rows if c["dma"] == "dynamic" and c["job"] == job), None)
+        v = c and c["prereg_over_nonprereg"]
+        goals.append({"goal": f"iperf3 {STREAMS[job]}, dynamic DMA: prereg / non-prereg", "target": f"≥ {GOAL}x",
+                      "value": v, "verdict": "n/a (not measured)" if v is None else
+                      ("met" if v >= GOAL else "missed")})
+    return md, cmp_rows, goals
+
+
+def plots(results_dir):
+    """(title, svg): throughput bars per DMA mode and stream count,
+    preregistered and not, error bars spanning the repetitions."""
+    import prereg_plots
+    cmp_rows = compare(load(results_dir))
+    lines = []
+    for c in cmp_rows:
+        cols = []
+        for med, rng in ((c["prereg_bps"], c["prereg_range"]), (c["nonprereg_bps"], c["nonprereg_range"])):
+            cols += ["NaN"] * 3 if med is None else [f"{v / 1e6:.2f}" for v in (med, rng[0], rng[1])]
+        lines.append(f'"{c["dma"]} DMA, {STREAMS[c["job"]]}" ' + " ".join(cols))
+    if not lines:
+        return []
+    script = prereg_plots.block("d", lines)
+    script += ("set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
+               "set style fill solid 0.8 border -1\nset ylabel 'Mbit/s received (median)'\n"
+               "set key outside top center horizontal\nset grid ytics\nset yrange [0:*]\n"
+               "set offsets 0,0,graph 0.05,0\nset xtics rotate by -15\n")
+    script += (f"plot $d using 2:3:4:xtic(1) lc rgb '{prereg_plots.COLORS['ours v2']}' "
+               f"title 'preregistered (v2)', '' using 5:6:7 lc rgb '{prereg_plots.COLORS['ours v1']}' "
+               f"title 'non-preregistered (v1)'\n")
+    return [("iperf3 in L2 guests through the passthrough NIC: throughput "
+             "(bars: spread over repetitions)", prereg_plots.gnuplot_svg(script))]
