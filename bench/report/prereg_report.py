@@ -382,7 +382,11 @@ def l2_window_section(results_dir):
         tces = o and o.get("mapped_tces_max")
         # Per TCE only when the window mapped the guest's RAM: otherwise the
         # TCEs counted are the guest's per-I/O ones, not the window's.
-        per = (so / tces * 1e9) if so and tces and o.get("direct_mapping") == 1 else None
+        # And only when the TCEs counted can cover the RAM at the window's
+        # largest page size (16 MiB): fewer means the mappings were not
+        # counted (or not made) where debugfs looks.
+        covers = tces and tces * (16 << 20) >= size
+        per = (so / tces * 1e9) if so and covers and o.get("direct_mapping") == 1 else None
         ok = all(r.get("data_ok") for r in row.values() if r)
         dm = ", ".join(str(r.get("direct_mapping", "?")) if r else "n/a" for r in (u, o))
         out.append(f"| {size >> 20} MiB | {fmt_ns(su * 1e9) if su is not None else 'n/a'} | "
@@ -392,13 +396,16 @@ def l2_window_section(results_dir):
                      "mapped_tces": tces, "ours_ns_per_tce": per, "data_ok": ok,
                      "source": [f"l2-window-{k}/l2-window.json" for k in docs]})
     out.append("")
-    out.append("Measured in the L2 guest's own kernel log, for its NVMe, from the first "
-               "`ibm,query-pe-dma-windows` to the last `direct mapping` line (one run per size and kernel, "
-               "our QEMU, preregistered mode). Direct mapping 1: the guest mapped all its RAM through the "
-               "64-bit window, and this host turned every guest TCE into maps of its own (in KVM for a "
-               "preregistered container), so the time is mostly TCE count times per-TCE cost; 0: the guest "
-               "fell back to mapping per I/O through its 32-bit window, and the time is the window's "
-               "set-up only. TCEs mapped: the most debugfs counted for QEMU while the guest ran.")
+    out.append("Measured in the L2 guest's own kernel log, from the first `ibm,query-pe-dma-windows` to "
+               "the last `direct mapping` line of the device that set the window up (one run per size and "
+               "kernel, our QEMU, preregistered mode). The NVMe sits on the guest's default PHB, as libvirt "
+               "places it; all devices there share one PE and one window, which the first device to probe "
+               "(often the virtio disk) creates. Direct mapping 1: the guest mapped all its RAM through the "
+               "64-bit window; 0: it fell back to mapping per I/O through its 32-bit window, and the time is "
+               "the window's set-up only. TCEs mapped: the most debugfs counted for QEMU while the guest ran "
+               "(sampled each second). No ioctl is involved: KVM answers the guest's TCE hypercalls for a "
+               "preregistered container in the kernel. Per TCE is left out when the TCEs counted cannot "
+               "cover the RAM even at the window's largest page size (16 MiB).")
     return out, data
 
 
