@@ -8,6 +8,8 @@ import json
 import os
 import statistics
 
+import prereg_json
+
 JOB_LABELS = {
     "randread-4k-qd1": "4k random read, QD1",
     "randread-4k-qd32": "4k random read, QD32",
@@ -29,13 +31,7 @@ class FioError(Exception):
 def fio_summary(path):
     """IOPS, bandwidth (bytes/s) and completion-latency percentiles (ns) of
     the one job in a fio JSON file, for its direction."""
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except FileNotFoundError:
-        raise FioError(f"missing fio result: {path}")
-    except json.JSONDecodeError as e:
-        raise FioError(f"{path} is not valid fio JSON: {e}")
+    doc = prereg_json.read_result(path, FioError, "fio")
     job = doc["jobs"][0]
     name = job["jobname"]
     side = job["write"] if "write" in name else job["read"]

@@ -7,6 +7,8 @@ import json
 import os
 import statistics
 
+import prereg_json
+
 STREAMS = {"iperf3-P1": "TCP, 1 stream", "iperf3-P4": "TCP, 4 streams"}
 GOAL = 1.2  # issue 6: iperf3 prereg >= 1.2x non-prereg (dynamic guest DMA)
 
@@ -17,13 +19,7 @@ class IperfError(Exception):
 
 def iperf_summary(path):
     """Received bits/s and the sender's retransmits of one iperf3 client run."""
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except FileNotFoundError:
-        raise IperfError(f"missing iperf3 result: {path}")
-    except json.JSONDecodeError as e:
-        raise IperfError(f"{path} is not valid iperf3 JSON: {e}")
+    doc = prereg_json.read_result(path, IperfError, "iperf3")
     if "error" in doc:
         raise IperfError(f"{path}: iperf3 reported: {doc['error']}")
     end = doc["end"]

@@ -360,6 +360,12 @@ def goals_section(ours, up):
     return out, rows
 
 
+def goal_table(goals):
+    """Markdown rows of goals measured against their targets (ratios)."""
+    return (["| goal | target | measured | verdict |", "|---|---|---:|---|"] +
+            [f"| {g['goal']} | {g['target']} | {fmt_ratio(g['value'])} | {g['verdict']} |" for g in goals])
+
+
 def l2_window_section(results_dir):
     """The L2 guest's 64-bit DMA window set-up time per guest RAM size, per kernel."""
     docs = {}
@@ -527,9 +533,7 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
         md.append("")
         md.append("Goals of the I/O benchmark (measured, not asserted):")
         md.append("")
-        md.append("| goal | target | measured | verdict |")
-        md.append("|---|---|---:|---|")
-        md += [f"| {g['goal']} | {g['target']} | {fmt_ratio(g['value'])} | {g['verdict']} |" for g in fio_goals]
+        md += goal_table(fio_goals)
         md.append("")
     try:
         ip_md, ip_data, ip_goals = prereg_iperf.section(results_dir)
@@ -540,9 +544,7 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
         md.append("")
         md += ip_md
         md.append("")
-        md.append("| goal | target | measured | verdict |")
-        md.append("|---|---|---:|---|")
-        md += [f"| {g['goal']} | {g['target']} | {fmt_ratio(g['value'])} | {g['verdict']} |" for g in ip_goals]
+        md += goal_table(ip_goals)
         md.append("")
     uapi = uapi_lines(results_dir)
     if uapi:
