@@ -182,12 +182,23 @@ class Report(unittest.TestCase):
             with open(os.path.join(self.d, f"l2-window-{k}", "l2-window.json"), "w") as f:
                 json.dump({"schema": "prereg-l2-window/1", "runs": [
                     {"ram_bytes": 1 << 30, "ddw_seconds": secs, "mapped_tces_max": tces, "direct_mapping": 1,
-                     "data_ok": True}]}, f)
+                     "nvme_direct_mapping": 1, "data_ok": True}]}, f)
         md, data = pr.build_report(self.d)
         row = data["l2_window"][0]
         self.assertAlmostEqual(row["ours_over_upstream"], 0.4)
         self.assertAlmostEqual(row["ours_ns_per_tce"], 2e9 / 262144)
-        self.assertIn("| 1024 MiB | 5.00 s | 2.00 s | 0.40x | 1, 1 | 262144 | 7.6 µs | intact |", md)
+        self.assertIn("| 1024 MiB | 5.00 s | 2.00 s | 0.40x | 1 / 1; 1 / 1 | 262144 | 7.6 µs | intact |", md)
+
+    def test_l2_window_no_per_tce_when_the_nvme_maps_per_io(self):
+        write_results(self.d, [])
+        os.makedirs(os.path.join(self.d, "l2-window-ours"))
+        with open(os.path.join(self.d, "l2-window-ours", "l2-window.json"), "w") as f:
+            json.dump({"schema": "prereg-l2-window/1", "runs": [
+                {"ram_bytes": 1 << 30, "ddw_seconds": 0.015, "mapped_tces_max": 24, "direct_mapping": 1,
+                 "nvme_direct_mapping": 0, "data_ok": True}]}, f)
+        md, data = pr.build_report(self.d)
+        self.assertIsNone(data["l2_window"][0]["ours_ns_per_tce"])
+        self.assertIn("| n/a | 15.0 ms | n/a | n/a; 1 / 0 | 24 | n/a | intact |", md)
 
     def test_html_page_has_tables_and_plots(self):
         write_results(self.d, [
