@@ -74,7 +74,7 @@ def section(results_dir):
     if not rows:
         return [], [], []
     cmp_rows = compare(rows)
-    md = ["The same guests as fio, with the test host's e1000e passed through as well (next to the NVMe on the guest's default PHB), "
+    md = ["The same guests as fio, with the test host's e1000e passed through as well (on a PHB of its own, where libvirt puts a device of another host IOMMU group), "
           "run iperf3 as the client (TCP, JSON) against a server in the test host, in its own network "
           "namespace on the same wire. Throughput received, median over repetitions.", "",
           "| guest DMA mode | workload | preregistered | non-preregistered | prereg / non-prereg | per-rep range |",

@@ -480,6 +480,17 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
             summary.append(f"In an L2 guest mapping every I/O (dynamic DMA), 4k random reads at QD1 run at "
                            f"{fmt_ratio(c['prereg_over_nonprereg'])} the IOPS with preregistration, "
                            f"{fmt_ratio(c['prereg_over_ceiling'])} of the test host's own (see \"fio\").")
+    try:
+        _, ip_rows, _ = prereg_iperf.section(results_dir)
+    except prereg_iperf.IperfError:
+        ip_rows = []
+    for c in ip_rows:
+        if c["dma"] == "dynamic" and c["job"] == "iperf3-P1" and c["prereg_over_nonprereg"]:
+            rng = c["per_rep_range"]
+            summary.append(f"Through the passthrough NIC of such a guest, one TCP stream carries "
+                           f"{fmt_ratio(c['prereg_over_nonprereg'])} the throughput with preregistration"
+                           + (f" (per repetition {fmt_ratio(rng[0])} – {fmt_ratio(rng[1])})" if rng else "")
+                           + " (see \"iperf3\").")
     md = [f"# {title}", ""]
     md.append(f"_Generated {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
               + (f" from run `{run_label}`" if run_label else "") + "._")

@@ -372,6 +372,12 @@ class Iperf(unittest.TestCase):
         self.assertIn("dynamic DMA, TCP, 1 stream", svg)
         self.assertIn("non-preregistered (v1)", svg)
 
+    def test_summary_names_the_nic_ratio(self):
+        write_results(self.d, [])
+        md, _ = pr.build_report(self.d)
+        self.assertIn("one TCP stream carries 1.22x the throughput with preregistration "
+                      "(per repetition 1.00x – 1.50x)", md)
+
     def test_iperf_error_is_reported(self):
         p = os.path.join(self.d, "l2-fio", "fio", "l2-dynamic-on-rep1-iperf3-P1.json")
         with open(p, "w") as f:
