@@ -21,6 +21,7 @@ import datetime
 import html
 import json
 import os
+import shutil
 import sys
 
 import prereg_plots
@@ -203,6 +204,24 @@ def regions_section(doc, src):
     out.append("v2 only. Each region is one system page registered on its own; iterations visit every "
                "region in turn, so the figure averages over the whole registry.")
     return out, data
+
+
+def component_lines(results_dir):
+    """Our QEMU and libvirt as built for this run: results/components/*.json
+    (the build steps' qemu.json and libvirt.json, copied by --component)."""
+    d = os.path.join(results_dir, "components")
+    out = []
+    for name, label in (("qemu.json", "Our QEMU"), ("libvirt.json", "Our libvirt")):
+        p = os.path.join(d, name)
+        if not os.path.exists(p):
+            continue
+        c = load_json(p)
+        b = c.get("build", {})
+        out.append(f"- **{label}:** {c.get('version', '?')} from Debian `{c.get('source', '?')}` "
+                   f"({c.get('debian_version', '?')}) + {len(c.get('patches', []))} patches, series hash "
+                   f"`{c.get('series_sha256_16', '?')}`; build {b.get('kind', '?')} in {b.get('seconds', '?')} s "
+                   f"on {b.get('jobs', '?')} jobs.")
+    return out
 
 
 def testhost_lines(th):
@@ -502,6 +521,7 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
     md.append("## What ran")
     md.append("")
     md += testhost_lines(th)
+    md += component_lines(results_dir)
     md.append(f"- **Device:** `{doc['device']['bdf']}` (IOMMU group {doc['device']['iommu_group']}), "
               f"32-bit DMA window {doc['iommu']['dma32_size'] >> 20} MiB; test host page size "
               f"{doc['kernel']['page_size']} bytes.")
@@ -638,7 +658,16 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="directory for report.md and report.json")
     ap.add_argument("--run-label", help="which run made these results")
     ap.add_argument("--suite-start", help="file whose mtime marks the start of the test suite")
+    ap.add_argument("--component", action="append", default=[],
+                    help="a build step's JSON (qemu.json, libvirt.json) to copy into the results and report")
     a = ap.parse_args(argv)
+    for c in a.component:
+        # Copied, so the results directory alone can remake the report.
+        if not os.path.exists(c):
+            print(f"prereg-report: error: no component record {c}", file=sys.stderr)
+            return 1
+        os.makedirs(os.path.join(a.results, "components"), exist_ok=True)
+        shutil.copy(c, os.path.join(a.results, "components", os.path.basename(c)))
     suite = None
     if a.suite_start and os.path.exists(a.suite_start):
         suite = datetime.datetime.now().timestamp() - os.path.getmtime(a.suite_start)

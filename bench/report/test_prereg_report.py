@@ -200,6 +200,22 @@ class Report(unittest.TestCase):
         self.assertIsNone(data["l2_window"][0]["ours_ns_per_tce"])
         self.assertIn("| n/a | 15.0 ms | n/a | n/a; 1 / 0 | 24 | n/a | intact |", md)
 
+    def test_components_are_copied_and_named(self):
+        write_results(self.d, [])
+        rec = os.path.join(self.d, "qemu.json")
+        with open(rec, "w") as f:
+            json.dump({"version": "10.0.2", "source": "qemu_10.0.2+ds.orig.tar.xz", "debian_version": "1:10.0.2",
+                       "series_sha256_16": "abcd", "patches": ["0001-a.patch", "0002-b.patch"],
+                       "build": {"kind": "incremental", "seconds": 21, "jobs": 2}}, f)
+        out = os.path.join(self.d, "out")
+        self.assertEqual(pr.main(["--results", self.d, "--out", out, "--component", rec]), 0)
+        self.assertTrue(os.path.exists(os.path.join(self.d, "components", "qemu.json")))
+        with open(os.path.join(out, "report.md")) as f:
+            md = f.read()
+        self.assertIn("- **Our QEMU:** 10.0.2 from Debian `qemu_10.0.2+ds.orig.tar.xz` (1:10.0.2) + 2 patches, "
+                      "series hash `abcd`; build incremental in 21 s on 2 jobs.", md)
+        self.assertEqual(pr.main(["--results", self.d, "--out", out, "--component", rec + ".missing"]), 1)
+
     def test_html_page_has_tables_and_plots(self):
         write_results(self.d, [
             {"case": "map", "mode": m, "op": "map_unmap", "pages": p, "stats": stats(1000 * p * f),
