@@ -106,13 +106,6 @@ def plots(results_dir):
         lines.append(f'"{c["dma"]} DMA, {STREAMS[c["job"]]}" ' + " ".join(cols))
     if not lines:
         return []
-    script = prereg_plots.block("d", lines)
-    script += ("set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
-               "set style fill solid 0.8 border -1\nset ylabel 'Mbit/s received (median)'\n"
-               "set key outside top center horizontal\nset grid ytics\nset yrange [0:*]\n"
-               "set offsets 0,0,graph 0.05,0\nset xtics rotate by -15\n")
-    script += (f"plot $d using 2:3:4:xtic(1) lc rgb '{prereg_plots.COLORS['ours v2']}' "
-               f"title 'preregistered (v2)', '' using 5:6:7 lc rgb '{prereg_plots.COLORS['ours v1']}' "
-               f"title 'non-preregistered (v1)'\n")
     return [("iperf3 in L2 guests through the passthrough NIC: throughput "
-             "(bars: spread over repetitions)", prereg_plots.gnuplot_svg(script))]
+             "(bars: spread over repetitions)",
+             prereg_plots.prereg_pair_bars(lines, "Mbit/s received (median)"))]

@@ -125,3 +125,19 @@ def all_plots(ours, up):
         if p:
             out.append(p)
     return out
+
+
+def prereg_pair_bars(lines, ylabel):
+    """SVG bar chart of preregistered (v2) next to non-preregistered (v1)
+    per label; each line is '"label" v2 v2lo v2hi v1 v1lo v1hi' (NaN when
+    missing), the low/high values drawn as error bars."""
+    script = block("d", lines)
+    script += ("set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
+               f"set style fill solid 0.8 border -1\nset ylabel '{ylabel}'\n"
+               "set key outside top center horizontal\nset grid ytics\nset yrange [0:*]\n"
+               "set offsets 0,0,graph 0.05,0\nset xtics rotate by -15\n")
+    script += (f"plot $d using 2:3:4:xtic(1) lc rgb '{COLORS['ours v2']}' "
+               f"title 'preregistered (v2)', '' using 5:6:7 lc rgb '{COLORS['ours v1']}' "
+               f"title 'non-preregistered (v1)'\n")
+    return gnuplot_svg(script)
+

@@ -27,6 +27,7 @@ import sys
 import prereg_plots
 import prereg_fio
 import prereg_iperf
+import prereg_json
 
 SCHEMA = "prereg-mapbench/1"
 
@@ -36,13 +37,7 @@ class ReportError(Exception):
 
 
 def load_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise ReportError(f"missing result file: {path}")
-    except json.JSONDecodeError as e:
-        raise ReportError(f"{path} is not valid JSON: {e}")
+    return prereg_json.read_result(path, ReportError)
 
 
 def fmt_ns(ns):
