@@ -297,10 +297,11 @@ WHY_MISSED = {
                            "saves the zeroing of the array and per-page folio lookups, not the walks.",
     "1-page MAP+UNMAP p50, 1 region": "One page costs a syscall, the ioctl dispatch and one hypervisor call "
                                       "each way; the region lookup this core speeds up is a small part of it.",
-    "4096-page MAP+UNMAP": "Hypervisor calls are no longer the cost (16 per 4096-page map+unmap instead of "
-                           "16384): what remains is per-page bookkeeping in VFIO (translation through the "
-                           "region, a reference per TCE, the userspace view, dirtying on clear).",
-    "256-page MAP+UNMAP": "Per-page bookkeeping in VFIO remains once hypervisor calls are batched.",
+    "4096-page MAP+UNMAP": "Hypervisor calls and per-page lookups are batched (16 calls and 16 lookups per "
+                           "4096-page map+unmap): what remains per page is filling the TCE list, the "
+                           "hypervisor's own per-TCE work and the userspace view.",
+    "256-page MAP+UNMAP": "Per-page work that cannot be batched remains: the TCE list, the hypervisor's "
+                          "per-TCE work and the userspace view.",
 }
 
 
