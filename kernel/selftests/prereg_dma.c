@@ -8,9 +8,11 @@
  * %010d\n" with its own number). A wrong TCE shows up as wrong bytes, zeros,
  * or a DMA error from the device.
  *
- * In v2 it also maps a run that crosses into an unregistered page: MAP_DMA
- * must fail with EINVAL and leave no TCE of the run set, which the device
- * proves by failing to write there.
+ * It also maps a run that crosses into a page it must not map: in v2 a page
+ * that is not registered (MAP_DMA must fail with EINVAL), in v1 a page that
+ * cannot be pinned because it is PROT_NONE (EFAULT). Either way no TCE of the
+ * run may be left set, which the device proves by failing to write there,
+ * and the same buffer must map and read correctly again afterwards.
  *
  * Usage: prereg_dma v1|v2 [PAGES]   (default 600 pages: more than one 512-TCE
  * batch). Exit 0 when every check passes, 1 when one fails, 2 on a setup
@@ -413,12 +415,22 @@ int main(int argc, char **argv)
 		      "after UNMAP_DMA the device cannot write there");
 	}
 
-	if (mode == SPAPR_V2) {
-		/* The buffer is registered; the page after it is not. */
-		long before = mapped_tces();
+	{
+		/*
+		 * The page after the buffer: not registered (v2), or not
+		 * pinnable (v1). In v1 the run is longer than one 512-page
+		 * batch, so the batch holding the bad page goes page by page.
+		 */
+		long before = mode == SPAPR_V2 ? mapped_tces() : -1;
+		long expect = mode == SPAPR_V2 ? -EINVAL : -EFAULT;
 
+		if (mode == SPAPR_V1 && mprotect(buf + buf_size, sys_page, PROT_NONE))
+			die("mprotect of the page after the buffer");
 		ret = spapr_map(&ct, buf, buf_iova, buf_size + sys_page);
-		check(ret == -EINVAL, "MAP_DMA of a run crossing into an unregistered page: EINVAL");
+		snprintf(what, sizeof(what), "MAP_DMA of a run crossing into %s: %s (got %ld)",
+			 mode == SPAPR_V2 ? "an unregistered page" : "a PROT_NONE page",
+			 mode == SPAPR_V2 ? "EINVAL" : "EFAULT", ret);
+		check(ret == expect, what);
 		if (before >= 0)
 			check(mapped_tces() == before, "no TCE of the failed run counted in debugfs");
 		check(!device_can_write(&c, buf, buf_iova, block),
