@@ -10,7 +10,8 @@
  * cleared and every region still registered is unregistered: locked memory
  * must be back where it started. (The host checks dmesg.)
  *
- * usage: prereg_fuzz [CALLS [SEED]]   (defaults 1000000, 1)
+ * usage: prereg_fuzz [CALLS [SEED]]   (defaults 1000000, random). The seed
+ * is printed at the start: passing it again replays the run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "anon_mem.h"
@@ -130,7 +132,8 @@ int main(int argc, char **argv)
 	 * the one that hangs or crashes. */
 	bool trace = getenv("PREREG_FUZZ_TRACE") != NULL;
 
-	rng = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
+	rng = argc > 2 ? strtoull(argv[2], NULL, 0) :
+		((uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid()) | 1;
 	if (calls <= 0 || rng == 0) {
 		fprintf(stderr, "usage: prereg_fuzz [CALLS [SEED (non-zero)]]\n");
 		return 2;
@@ -149,7 +152,8 @@ int main(int argc, char **argv)
 	if (spapr_open(&dev, SPAPR_V2, &c))
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("prereg_fuzz: %ld calls, seed %llu\n", calls, (unsigned long long)rng);
+	printf("prereg_fuzz: %ld calls, seed %llu (prereg_fuzz %ld %llu replays it)\n", calls,
+	       (unsigned long long)rng, calls, (unsigned long long)rng);
 
 	for (long i = 0; i < calls; i++) {
 		enum op op = (enum op)pick(NOPS);

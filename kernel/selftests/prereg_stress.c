@@ -8,9 +8,13 @@
  * UNREGISTER 0 or EBUSY (still mapped); REGISTER 0. Anything else, a leak of
  * locked memory at the end, or (checked on the host) a kernel warning in
  * dmesg, fails the run. Upstream's lost EBUSY (U1) and unreferenced lookups
- * (U6) are what this is for.
+ * (U6) are what this is for. So does a run without progress: each mapper
+ * must map and unmap, and the unregisterer unregister, at least a minimum
+ * number of times (a kernel that only ever answers EBUSY or EINVAL would
+ * otherwise pass).
  *
- * usage: prereg_stress [SECONDS]   (default 10)
+ * usage: prereg_stress [SECONDS]   (default 10). The random seed is printed;
+ * PREREG_STRESS_SEED=N replays it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +41,13 @@ static size_t region_size;
 static atomic_bool stop;
 static atomic_long bad;
 static atomic_long ops;
+static atomic_long map_ok[MAPPERS];
+static atomic_long unreg_ok;
+static unsigned int base_seed;
+
+/* Successful calls each thread must make in a run, whatever its length */
+#define MIN_MAPS_PER_MAPPER	50
+#define MIN_UNREGISTERS		5
 
 static void unexpected(const char *what, int region, long got)
 {
@@ -52,7 +63,7 @@ static void unexpected(const char *what, int region, long got)
 static void *mapper(void *arg)
 {
 	long id = (long)arg;
-	unsigned int seed = (unsigned int)id * 7919u + 1;
+	unsigned int seed = base_seed + (unsigned int)id * 7919u + 1;
 	/* Each mapper owns its own IOVA page, so they never collide there. */
 	uint64_t iova = c.dma32_start + (uint64_t)(id + 1) * 4096;
 
@@ -64,6 +75,8 @@ static void *mapper(void *arg)
 			ret = spapr_unmap(&c, iova, 4096);
 			if (ret != 0)
 				unexpected("UNMAP_DMA", r, ret);
+			else
+				atomic_fetch_add(&map_ok[id], 1);
 		} else if (ret != -EINVAL && ret != -ENXIO) {
 			unexpected("MAP_DMA", r, ret);
 		}
@@ -74,7 +87,7 @@ static void *mapper(void *arg)
 
 static void *unregisterer(void *arg)
 {
-	unsigned int seed = 4242;
+	unsigned int seed = base_seed + 4242;
 
 	(void)arg;
 	while (!atomic_load(&stop)) {
@@ -83,6 +96,7 @@ static void *unregisterer(void *arg)
 		long ret = spapr_unregister(&c, va, region_size);
 
 		if (ret == 0) {
+			atomic_fetch_add(&unreg_ok, 1);
 			ret = spapr_register(&c, va, region_size);
 			if (ret != 0)
 				unexpected("re-REGISTER", r, ret);
@@ -106,6 +120,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: prereg_stress [SECONDS]\n");
 		return 2;
 	}
+	base_seed = getenv("PREREG_STRESS_SEED") ?
+		(unsigned int)strtoul(getenv("PREREG_STRESS_SEED"), NULL, 0) :
+		(unsigned int)time(NULL);
+	printf("prereg_stress: seed %u (PREREG_STRESS_SEED replays it)\n", base_seed);
 	region_size = REGION_PAGES * (size_t)sysconf(_SC_PAGESIZE);
 	buf = anon_mem(NREGIONS * region_size, 7);
 	if (!buf) {
@@ -161,6 +179,20 @@ int main(int argc, char **argv)
 	       seconds, atomic_load(&ops), atomic_load(&bad), leftover);
 	printf("prereg_stress: VmLck %ld KiB at start, %ld in the run, %ld after unregistering all, %ld after close\n",
 	       before, base, after_unreg, after_close);
+	for (int i = 0; i < MAPPERS; i++) {
+		printf("prereg_stress: mapper %d mapped and unmapped %ld times (at least %d)\n", i,
+		       atomic_load(&map_ok[i]), MIN_MAPS_PER_MAPPER);
+		if (atomic_load(&map_ok[i]) < MIN_MAPS_PER_MAPPER) {
+			printf("FAIL mapper %d made too little progress\n", i);
+			atomic_fetch_add(&bad, 1);
+		}
+	}
+	printf("prereg_stress: %ld successful unregistrations (at least %d)\n",
+	       atomic_load(&unreg_ok), MIN_UNREGISTERS);
+	if (atomic_load(&unreg_ok) < MIN_UNREGISTERS) {
+		printf("FAIL the unregisterer made too little progress\n");
+		atomic_fetch_add(&bad, 1);
+	}
 	if (after_close != before) {
 		printf("FAIL locked memory leaked: %ld KiB\n", after_close - before);
 		return 1;
