@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""compare.py OUT: the cost of a kernel change on MAP_DMA/UNMAP_DMA.
+"""compare.py OUT [BEFORE_NAME AFTER_NAME]: one kernel against another on
+MAP_DMA/UNMAP_DMA (by default: the cost of a change, "before" and "after").
 
 Reads OUT/before-N.json and OUT/after-N.json (prereg-mapbench, map case) and
 writes OUT/rule-cost.json and OUT/rule-cost.md: per container mode, pages
@@ -38,6 +39,7 @@ def interval(a, b, n=5000, seed=1):
 
 def main():
     out = sys.argv[1]
+    names = sys.argv[2:4] if len(sys.argv) >= 4 else ["before", "after"]
     before = sorted(glob.glob(os.path.join(out, "before-*.json")))
     after = sorted(glob.glob(os.path.join(out, "after-*.json")))
     if not before or not after:
@@ -50,16 +52,18 @@ def main():
         ma, mb = statistics.median(a[key]), statistics.median(b[key])
         lo, hi = interval(a[key], b[key])
         verdict = ("no change measured" if lo <= 1 <= hi else
-                   "slower" if lo > 1 else "faster")
+                   names[1] + " slower" if lo > 1 else names[1] + " faster")
         rows.append({"mode": key[0], "pages": key[1], "op": key[2],
                      "before_ns": ma, "after_ns": mb, "ratio": mb / ma,
                      "ci95": [lo, hi], "verdict": verdict,
                      "n_before": len(a[key]), "n_after": len(b[key])})
     with open(os.path.join(out, "rule-cost.json"), "w") as f:
-        json.dump({"boots_before": len(before), "boots_after": len(after),
+        json.dump({"before": names[0], "after": names[1],
+                   "boots_before": len(before), "boots_after": len(after),
                    "rows": rows}, f, indent=1)
     with open(os.path.join(out, "rule-cost.md"), "w") as f:
-        f.write("| mode | pages | op | before p50 (us) | after p50 (us) | after/before | 95% CI | verdict |\n")
+        f.write("| mode | pages | op | %s p50 (us) | %s p50 (us) | %s/%s | 95%% CI | verdict |\n"
+                % (names[0], names[1], names[1], names[0]))
         f.write("|---|---:|---|---:|---:|---:|---|---|\n")
         for r in rows:
             f.write("| %s | %d | %s | %.2f | %.2f | %.3f | %.3f-%.3f | %s |\n" % (
