@@ -8,17 +8,26 @@ set(PREREG_STEPS "${CMAKE_SOURCE_DIR}/cmake/steps")
 add_test(NAME fixture.suite-start COMMAND ${CMAKE_COMMAND} -E touch ${CMAKE_BINARY_DIR}/suite-start)
 set_tests_properties(fixture.suite-start PROPERTIES FIXTURES_SETUP suite LABELS fixture)
 
-# prereg_kernel_fixture(VARIANT): VARIANT is "ours" (kernel/series applied)
-# or "upstream" (the same Debian source and config, series not applied).
+# prereg_kernel_fixture(VARIANT): VARIANT is "ours" (kernel/series applied),
+# "upstream" (the same Debian source and config, series not applied) or
+# "ours-debug" (the series, a minimal config with lockdep, RCU and
+# atomic-sleep checks, VM debugging and KFENCE: kernel/config-debug).
 function(prereg_kernel_fixture variant)
+  # The debug kernel is built only when a kernel-debug test asks for it
+  set(labels fixture)
+  if(variant STREQUAL "ours-debug")
+    list(APPEND labels kernel-debug)
+  endif()
   add_test(NAME fixture.kernel-${variant}
     COMMAND ${PREREG_STEPS}/build-kernel ${variant} ${CMAKE_BINARY_DIR}/kernel-${variant})
   set_tests_properties(fixture.kernel-${variant} PROPERTIES
     FIXTURES_SETUP kernel_${variant} FIXTURES_REQUIRED suite
-    LABELS fixture TIMEOUT 3000 RUN_SERIAL ON)
+    LABELS "${labels}" TIMEOUT 3000 RUN_SERIAL ON)
 endfunction()
 prereg_kernel_fixture(ours)
 prereg_kernel_fixture(upstream)
+# ours with the kernel's own checkers, for the kernel-debug tests only
+prereg_kernel_fixture(ours-debug)
 
 add_test(NAME fixture.rootfs COMMAND ${PREREG_STEPS}/build-rootfs ${CMAKE_BINARY_DIR}/rootfs)
 set_tests_properties(fixture.rootfs PROPERTIES

@@ -208,7 +208,7 @@ int nvme_read(struct ctrl *c, uint64_t block, uint64_t iova, unsigned int pages)
  * controller is reset, which cancels it, so it cannot write into a buffer
  * mapped at that address afterwards.
  */
-bool device_can_write(struct ctrl *c, uint8_t *va, uint64_t iova, uint64_t block)
+bool device_writes_page(struct ctrl *c, uint8_t *va, uint64_t iova, uint64_t block, int *status)
 {
 	bool changed = false;
 	int st;
@@ -219,6 +219,16 @@ bool device_can_write(struct ctrl *c, uint8_t *va, uint64_t iova, uint64_t block
 		nvme_init(c);
 	for (unsigned int i = 0; i < NVME_PAGE; i++)
 		changed |= va[i] != 0x5a;
+	if (status)
+		*status = st;
+	return changed;
+}
+
+bool device_can_write(struct ctrl *c, uint8_t *va, uint64_t iova, uint64_t block)
+{
+	int st;
+	bool changed = device_writes_page(c, va, iova, block, &st);
+
 	printf("# DMA to IOVA %#llx: %s, page %s\n", (unsigned long long)iova,
 	       st < 0 ? "no completion (controller reset)" : st ? "failed" : "completed",
 	       changed ? "written" : "unchanged");

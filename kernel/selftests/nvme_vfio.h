@@ -63,6 +63,15 @@ void nvme_init(struct ctrl *c);
 int nvme_read_wait(struct ctrl *c, uint64_t block, uint64_t iova, unsigned int pages,
 		   double timeout);
 int nvme_read(struct ctrl *c, uint64_t block, uint64_t iova, unsigned int pages);
+/*
+ * Can the device write the page at @iova (@va is what it should map to)?
+ * Judged by the bytes, not by the command's status: a DMA that hits no TCE
+ * may fail the command, complete it with the data dropped, or never
+ * complete (then the controller is reset, which cancels it). @status gets
+ * the command's NVMe status, -1 for no completion. Quiet.
+ */
+bool device_writes_page(struct ctrl *c, uint8_t *va, uint64_t iova, uint64_t block, int *status);
+/* device_writes_page(), saying what happened on stdout */
 bool device_can_write(struct ctrl *c, uint8_t *va, uint64_t iova, uint64_t block);
 unsigned int bad_blocks(const uint8_t *buf, uint64_t block, unsigned int pages);
 /* mapped_tces of this process in debugfs powerpc/mm_iommu (our kernel), -1

@@ -150,15 +150,8 @@ static void race(struct run *run, enum op a, enum op b, double delay)
 /* Can the device write to page @p of @run? One read command of one page */
 static bool page_written(struct run *run, unsigned int p)
 {
-	uint8_t *pg = run->buf + (size_t)p * NVME_PAGE;
-
-	memset(pg, 0x5a, NVME_PAGE);
-	if (nvme_read_wait(&c, run->block + p, run->iova + (uint64_t)p * NVME_PAGE, 1, 2) < 0)
-		nvme_init(&c);	/* no completion: cancel it before going on */
-	for (unsigned int i = 0; i < NVME_PAGE; i++)
-		if (pg[i] != 0x5a)
-			return true;
-	return false;
+	return device_writes_page(&c, run->buf + (size_t)p * NVME_PAGE,
+				  run->iova + (uint64_t)p * NVME_PAGE, run->block + p, NULL);
 }
 
 /*
