@@ -32,6 +32,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,16 @@ static uint8_t *buf;
 static uint64_t buf_iova, buf_size, block = 9000;
 static int failures;
 
-static void check(bool ok, const char *what)
+/* Says "ok" or "FAIL" and what was checked (printf-style) */
+static void check(bool ok, const char *fmt, ...)
 {
-	printf("%-4s %s\n", ok ? "ok" : "FAIL", what);
+	va_list ap;
+
+	printf("%-4s ", ok ? "ok" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
 	if (!ok)
 		failures++;
 }
@@ -99,7 +107,6 @@ static unsigned int pages_written(void)
 /* The buffer maps, reads its pattern and unmaps: nothing was lost */
 static void map_read_unmap(const char *when)
 {
-	char what[200];
 	long ret = spapr_map(&ct, buf, buf_iova, buf_size);
 	int st = -2;
 
@@ -107,36 +114,29 @@ static void map_read_unmap(const char *when)
 		memset(buf, 0, buf_size);
 		st = nvme_read(&c, block, buf_iova, RUN_PAGES);
 	}
-	snprintf(what, sizeof(what), "%s: map (%ld), read (status %d), pattern in every block",
-		 when, ret, st);
-	check(ret == 0 && st == 0 && bad_blocks(buf, block, RUN_PAGES) == 0, what);
+	check(ret == 0 && st == 0 && bad_blocks(buf, block, RUN_PAGES) == 0,
+		"%s: map (%ld), read (status %d), pattern in every block", when, ret, st);
 	check(spapr_unmap(&ct, buf_iova, buf_size) == 0, "and UNMAP_DMA");
 }
 
 static void expect_unmapped(const char *when)
 {
-	char what[200];
 	unsigned int w = pages_written();
 
-	snprintf(what, sizeof(what), "%s: the device writes no page of the run (wrote %u)", when,
-		 w);
-	check(w == 0, what);
+	check(w == 0, "%s: the device writes no page of the run (wrote %u)", when, w);
 }
 
 static void case_set_fails(long base)
 {
-	char what[200];
 	long ret;
 
 	arm(1);
 	ret = spapr_map(&ct, buf, buf_iova, buf_size);
 	disarm();
-	snprintf(what, sizeof(what), "set fails: MAP_DMA -> %ld (EIO expected)", ret);
-	check(ret == -EIO, what);
+	check(ret == -EIO, "set fails: MAP_DMA -> %ld (EIO expected)", ret);
 	if (mode == SPAPR_V2) {
-		snprintf(what, sizeof(what), "set fails: mapped TCEs back to %ld (now %ld)", base,
-			 mapped_tces());
-		check(mapped_tces() == base, what);
+		check(mapped_tces() == base,
+			"set fails: mapped TCEs back to %ld (now %ld)", base, mapped_tces());
 	}
 	expect_unmapped("set fails");
 	map_read_unmap("set fails, afterwards");
@@ -144,39 +144,33 @@ static void case_set_fails(long base)
 
 static void case_set_and_clear_fail(long base)
 {
-	char what[200];
 	long ret, tces;
 
 	arm(2);
 	ret = spapr_map(&ct, buf, buf_iova, buf_size);
 	disarm();
-	snprintf(what, sizeof(what), "set and clear fail: MAP_DMA -> %ld (EIO expected)", ret);
-	check(ret == -EIO, what);
+	check(ret == -EIO, "set and clear fail: MAP_DMA -> %ld (EIO expected)", ret);
 	if (mode == SPAPR_V2) {
 		tces = mapped_tces();
-		snprintf(what, sizeof(what),
-			 "set and clear fail: the TCEs that may be live stay counted (%ld > %ld)",
-			 tces, base);
-		check(tces > base, what);
+		check(tces > base,
+			"set and clear fail: the TCEs that may be live stay counted (%ld > %ld)",
+			tces, base);
 		ret = spapr_unregister(&ct, buf, buf_size);
-		snprintf(what, sizeof(what),
-			 "set and clear fail: UNREGISTER refused while they may be live (%ld, EBUSY expected)",
-			 ret);
-		check(ret == -EBUSY, what);
+		check(ret == -EBUSY,
+			"set and clear fail: UNREGISTER refused while they may be live (%ld, EBUSY expected)",
+			ret);
 		if (ret == 0 && spapr_register(&ct, buf, buf_size))
 			die("REGISTER_MEMORY again");
 	}
 	ret = spapr_unmap(&ct, buf_iova, buf_size);
-	snprintf(what, sizeof(what), "set and clear fail: UNMAP_DMA then -> %ld", ret);
-	check(ret == 0, what);
+	check(ret == 0, "set and clear fail: UNMAP_DMA then -> %ld", ret);
 	expect_unmapped("set and clear fail, after UNMAP_DMA");
 	if (mode == SPAPR_V2) {
-		snprintf(what, sizeof(what), "set and clear fail: mapped TCEs back to %ld (now %ld)",
-			 base, mapped_tces());
-		check(mapped_tces() == base, what);
+		check(mapped_tces() == base,
+			"set and clear fail: mapped TCEs back to %ld (now %ld)",
+			base, mapped_tces());
 		ret = spapr_unregister(&ct, buf, buf_size);
-		snprintf(what, sizeof(what), "set and clear fail: UNREGISTER then -> %ld", ret);
-		check(ret == 0, what);
+		check(ret == 0, "set and clear fail: UNREGISTER then -> %ld", ret);
 		if (spapr_register(&ct, buf, buf_size))
 			die("REGISTER_MEMORY again");
 	}
@@ -185,7 +179,6 @@ static void case_set_and_clear_fail(long base)
 
 static void case_clear_fails(long base)
 {
-	char what[200];
 	long ret;
 	int st;
 
@@ -194,28 +187,23 @@ static void case_clear_fails(long base)
 	arm(1);
 	ret = spapr_unmap(&ct, buf_iova, buf_size);
 	disarm();
-	snprintf(what, sizeof(what), "clear fails: UNMAP_DMA -> %ld (EIO expected)", ret);
-	check(ret == -EIO, what);
+	check(ret == -EIO, "clear fails: UNMAP_DMA -> %ld (EIO expected)", ret);
 	if (mode == SPAPR_V2) {
-		snprintf(what, sizeof(what),
-			 "clear fails: the %d TCEs of the failed batch still counted (%ld)",
-			 FAILED_BATCH, mapped_tces() - base);
-		check(mapped_tces() == base + FAILED_BATCH, what);
+		check(mapped_tces() == base + FAILED_BATCH,
+			"clear fails: the %d TCEs of the failed batch still counted (%ld)",
+			FAILED_BATCH, mapped_tces() - base);
 	}
 	memset(buf, 0, buf_size);
 	st = nvme_read(&c, block, buf_iova, FAILED_BATCH);
-	snprintf(what, sizeof(what),
-		 "clear fails: the failed batch stays mapped, the device reads its pattern (status %d)",
-		 st);
-	check(st == 0 && bad_blocks(buf, block, FAILED_BATCH) == 0, what);
+	check(st == 0 && bad_blocks(buf, block, FAILED_BATCH) == 0,
+		"clear fails: the failed batch stays mapped, the device reads its pattern (status %d)",
+		st);
 	ret = spapr_unmap(&ct, buf_iova, buf_size);
-	snprintf(what, sizeof(what), "clear fails: a second UNMAP_DMA -> %ld", ret);
-	check(ret == 0, what);
+	check(ret == 0, "clear fails: a second UNMAP_DMA -> %ld", ret);
 	expect_unmapped("clear fails, after the second UNMAP_DMA");
 	if (mode == SPAPR_V2) {
-		snprintf(what, sizeof(what), "clear fails: mapped TCEs back to %ld (now %ld)", base,
-			 mapped_tces());
-		check(mapped_tces() == base, what);
+		check(mapped_tces() == base,
+			"clear fails: mapped TCEs back to %ld (now %ld)", base, mapped_tces());
 	}
 }
 

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,12 +77,36 @@ static pthread_t racer_thread;
 static atomic_uint go, done;
 static int failures;
 
-static void check(bool ok, const char *what)
+/* Counts a failure; says what was checked (printf-style) when it failed,
+ * when @shown, or with PREREG_RACE_VERBOSE set */
+static void vcheck(bool ok, bool shown, const char *fmt, va_list ap)
 {
-	if (!ok || getenv("PREREG_RACE_VERBOSE"))
-		printf("%-4s %s\n", ok ? "ok" : "FAIL", what);
+	if (!ok || shown || getenv("PREREG_RACE_VERBOSE")) {
+		printf("%-4s ", ok ? "ok" : "FAIL");
+		vprintf(fmt, ap);
+		putchar('\n');
+	}
 	if (!ok)
 		failures++;
+}
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vcheck(ok, false, fmt, ap);
+	va_end(ap);
+}
+
+/* check(), always said: the run's summary lines */
+static void check_shown(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vcheck(ok, true, fmt, ap);
+	va_end(ap);
 }
 
 static void spin(double s)
@@ -178,7 +203,6 @@ static unsigned int pages_written(struct run *run)
 /* The positive control: mapped whole, the run reads its pattern everywhere */
 static void control(struct run *run)
 {
-	char what[160];
 	long ret = spapr_map(&ct, run->buf, run->iova, run->size);
 	int st = -2;
 
@@ -186,10 +210,9 @@ static void control(struct run *run)
 		memset(run->buf, 0, run->size);
 		st = nvme_read(&c, run->block, run->iova, run->pages);
 	}
-	snprintf(what, sizeof(what),
-		 "control: %u-page run mapped (%ld) and read (status %d), pattern in all blocks",
-		 run->pages, ret, st);
-	check(ret == 0 && st == 0 && bad_blocks(run->buf, run->block, run->pages) == 0, what);
+	check(ret == 0 && st == 0 && bad_blocks(run->buf, run->block, run->pages) == 0,
+		"control: %u-page run mapped (%ld) and read (status %d), pattern in all blocks",
+		run->pages, ret, st);
 	check(spapr_unmap(&ct, run->iova, run->size) == 0, "control: UNMAP_DMA of the run");
 }
 
@@ -216,51 +239,43 @@ static void map_unmap_round(unsigned int round, struct run *run)
 	/* Anywhere from before the map starts to just after it ends */
 	double delay = run->map_s * 1.2 * (double)rand() / RAND_MAX;
 	unsigned int written;
-	char what[200];
 	long ret;
 
 	race(run, OP_MAP, OP_UNMAP, delay);
-	snprintf(what, sizeof(what), "round %u, %u pages: MAP_DMA %ld, UNMAP_DMA %ld (0 expected)",
-		 round, run->pages, racers[0].ret, racers[1].ret);
-	check(racers[0].ret == 0 && racers[1].ret == 0, what);
+	check(racers[0].ret == 0 && racers[1].ret == 0,
+		"round %u, %u pages: MAP_DMA %ld, UNMAP_DMA %ld (0 expected)",
+		round, run->pages, racers[0].ret, racers[1].ret);
 	ret = spapr_unmap(&ct, run->iova, run->size);
-	snprintf(what, sizeof(what), "round %u, %u pages: final UNMAP_DMA %ld", round,
-		 run->pages, ret);
-	check(ret == 0, what);
+	check(ret == 0, "round %u, %u pages: final UNMAP_DMA %ld", round, run->pages, ret);
 	written = pages_written(run);
-	snprintf(what, sizeof(what),
-		 "round %u, %u pages (unmap %.0f us into a %.0f us map): after UNMAP_DMA the device wrote %u probed pages",
-		 round, run->pages, delay * 1e6, run->map_s * 1e6, written);
-	check(written == 0, what);
+	check(written == 0,
+		"round %u, %u pages (unmap %.0f us into a %.0f us map): after UNMAP_DMA the device wrote %u probed pages",
+		round, run->pages, delay * 1e6, run->map_s * 1e6, written);
 }
 
 static void unregister_round(unsigned int round, struct run *run)
 {
 	double delay = run->map_s * 1.2 * (double)rand() / RAND_MAX;
 	long map_ret, unreg_ret, ret;
-	char what[200];
 
 	race(run, OP_MAP, OP_UNREGISTER, delay);
 	map_ret = racers[0].ret;
 	unreg_ret = racers[1].ret;
-	snprintf(what, sizeof(what),
-		 "round %u: MAP_DMA %ld and UNREGISTER %ld: one of them fails (EBUSY, or EINVAL/ENXIO for the map)",
-		 round, map_ret, unreg_ret);
 	check((map_ret == 0 && unreg_ret == -EBUSY) ||
-	      (unreg_ret == 0 && (map_ret == -EINVAL || map_ret == -ENXIO)), what);
+	      (unreg_ret == 0 && (map_ret == -EINVAL || map_ret == -ENXIO)),
+		"round %u: MAP_DMA %ld and UNREGISTER %ld: one of them fails (EBUSY, or EINVAL/ENXIO for the map)",
+		round, map_ret, unreg_ret);
 	if (unreg_ret == 0) {
 		unsigned int written = pages_written(run);
 
-		snprintf(what, sizeof(what),
-			 "round %u: after UNREGISTER won, the device wrote %u probed pages", round,
-			 written);
-		check(written == 0, what);
+		check(written == 0,
+			"round %u: after UNREGISTER won, the device wrote %u probed pages",
+			round, written);
 	} else {
 		ret = spapr_unmap(&ct, run->iova, run->size);
 		check(ret == 0, "UNMAP_DMA after the refused UNREGISTER");
 		ret = spapr_unregister(&ct, run->buf, run->size);
-		snprintf(what, sizeof(what), "round %u: UNREGISTER once unmapped: %ld", round, ret);
-		check(ret == 0, what);
+		check(ret == 0, "round %u: UNREGISTER once unmapped: %ld", round, ret);
 	}
 	if (spapr_register(&ct, run->buf, run->size))
 		die("REGISTER_MEMORY again after a round");
@@ -276,7 +291,6 @@ int main(int argc, char **argv)
 	uint64_t iova, block = 2000;
 	size_t ctl_size;
 	long tces_before = -1, tces_after;
-	char what[200];
 
 	if (argc < 2 || (strcmp(argv[1], "v1") && strcmp(argv[1], "v2")) || rounds < 1 ||
 	    rounds > 100000 || sys_page != NVME_PAGE) {
@@ -342,28 +356,23 @@ int main(int argc, char **argv)
 	{
 		long need = (long)(rounds * NRUNS / 2);
 
-		snprintf(what, sizeof(what),
-			 "progress: mapper %ld and unmapper %ld successful calls (at least %ld each)",
-			 racers[0].ok, racers[1].ok, need);
-		check(racers[0].ok >= need && racers[1].ok >= need, what);
+		check_shown(racers[0].ok >= need && racers[1].ok >= need,
+			"progress: mapper %ld and unmapper %ld successful calls (at least %ld each)",
+			racers[0].ok, racers[1].ok, need);
 	}
-	printf("%s\n", what);
 	racers[1].op = OP_EXIT;
 	atomic_fetch_add(&go, 1);
 	pthread_join(racer_thread, NULL);
 
 	if (mode == SPAPR_V2) {
 		tces_after = mapped_tces();
-		snprintf(what, sizeof(what), "mapped TCEs in debugfs back to %ld (now %ld)",
-			 tces_before, tces_after);
-		check(tces_before < 0 || tces_after == tces_before, what);
-		printf("%s\n", what);
+		check_shown(tces_before < 0 || tces_after == tces_before,
+			"mapped TCEs in debugfs back to %ld (now %ld)", tces_before, tces_after);
 		for (unsigned int i = 0; i < NRUNS; i++) {
 			long ret = spapr_unregister(&ct, runs[i].buf, runs[i].size);
 
-			snprintf(what, sizeof(what), "%u-page buffer unregisters at the end: %ld",
-				 runs[i].pages, ret);
-			check(ret == 0, what);
+			check(ret == 0,
+				"%u-page buffer unregisters at the end: %ld", runs[i].pages, ret);
 		}
 	}
 
