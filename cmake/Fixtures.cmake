@@ -19,7 +19,8 @@ function(prereg_kernel_fixture variant)
     list(APPEND labels kernel-debug)
   endif()
   add_test(NAME fixture.kernel-${variant}
-    COMMAND ${PREREG_STEPS}/build-kernel ${variant} ${CMAKE_BINARY_DIR}/kernel-${variant})
+    COMMAND ${PREREG_STEPS}/fresh-link ${CMAKE_BINARY_DIR}/kernel-${variant}
+            ${PREREG_STEPS}/build-kernel ${variant} ${CMAKE_BINARY_DIR}/kernel-${variant})
   set_tests_properties(fixture.kernel-${variant} PROPERTIES
     FIXTURES_SETUP kernel_${variant} FIXTURES_REQUIRED suite
     LABELS "${labels}" TIMEOUT 3000 RUN_SERIAL ON)
@@ -29,13 +30,15 @@ prereg_kernel_fixture(upstream)
 # ours with the kernel's own checkers, for the kernel-debug tests only
 prereg_kernel_fixture(ours-debug)
 
-add_test(NAME fixture.rootfs COMMAND ${PREREG_STEPS}/build-rootfs ${CMAKE_BINARY_DIR}/rootfs)
+add_test(NAME fixture.rootfs COMMAND ${PREREG_STEPS}/fresh-link ${CMAKE_BINARY_DIR}/rootfs
+  ${PREREG_STEPS}/build-rootfs ${CMAKE_BINARY_DIR}/rootfs)
 set_tests_properties(fixture.rootfs PROPERTIES
   FIXTURES_SETUP rootfs FIXTURES_REQUIRED suite LABELS fixture TIMEOUT 2400 RUN_SERIAL ON)
 
 # Our QEMU (qemu-patches/series on Debian's QEMU 10.0 source), cross-built;
 # tests that use it put its bin/ on the test host's PATH as qemu-prereg.
-add_test(NAME fixture.qemu-ours COMMAND ${PREREG_STEPS}/build-qemu ${CMAKE_BINARY_DIR}/qemu-ours)
+add_test(NAME fixture.qemu-ours COMMAND ${PREREG_STEPS}/fresh-link ${CMAKE_BINARY_DIR}/qemu-ours
+  ${PREREG_STEPS}/build-qemu ${CMAKE_BINARY_DIR}/qemu-ours)
 set_tests_properties(fixture.qemu-ours PROPERTIES
   FIXTURES_SETUP qemu_ours FIXTURES_REQUIRED suite LABELS fixture TIMEOUT 3000 RUN_SERIAL ON)
 
