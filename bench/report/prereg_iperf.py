@@ -8,6 +8,7 @@ import os
 import statistics
 
 import prereg_json
+import prereg_stats
 
 STREAMS = {"iperf3-P1": "TCP, 1 stream", "iperf3-P4": "TCP, 4 streams"}
 GOAL = 1.2  # issue 6: iperf3 prereg >= 1.2x non-prereg (dynamic guest DMA)
@@ -56,7 +57,8 @@ def compare(rows):
                         "prereg_range": [min(on.values()), max(on.values())] if on else None,
                         "nonprereg_range": [min(off.values()), max(off.values())] if off else None,
                         "prereg_over_nonprereg": on_m / off_m if on_m is not None and off_m else None,
-                        "per_rep_range": [min(per), max(per)] if per else None})
+                        "per_rep_range": [min(per), max(per)] if per else None,
+                        "paired": prereg_stats.paired(on, off)})
     return out
 
 
@@ -77,19 +79,18 @@ def section(results_dir):
     md = ["The same guests as fio, with the test host's e1000e passed through as well (on a PHB of its own, where libvirt puts a device of another host IOMMU group), "
           "run iperf3 as the client (TCP, JSON) against a server in the test host, in its own network "
           "namespace on the same wire. Throughput received, median over repetitions.", "",
-          "| guest DMA mode | workload | preregistered | non-preregistered | prereg / non-prereg | per-rep range |",
+          "| guest DMA mode | workload | preregistered | non-preregistered | prereg / non-prereg [95% CI] | per-rep range |",
           "|---|---|---:|---:|---:|---|"]
     for c in cmp_rows:
         rng = c["per_rep_range"]
         md.append(f"| {c['dma']} | {STREAMS[c['job']]} | {_mbit(c['prereg_bps'])} | {_mbit(c['nonprereg_bps'])} | "
-                  f"{_x(c['prereg_over_nonprereg'])} | {'' if not rng else _x(rng[0]) + ' – ' + _x(rng[1])} |")
+                  f"{prereg_stats.fmt(c['paired'])} | {'' if not rng else _x(rng[0]) + ' – ' + _x(rng[1])} |")
     goals = []
     for job in STREAMS:
         c = next((c for c in cmp_rows if c["dma"] == "dynamic" and c["job"] == job), None)
-        v = c and c["prereg_over_nonprereg"]
+        r = c and c["paired"]
         goals.append({"goal": f"iperf3 {STREAMS[job]}, dynamic DMA: prereg / non-prereg", "target": f"≥ {GOAL}x",
-                      "value": v, "verdict": "n/a (not measured)" if v is None else
-                      ("met" if v >= GOAL else "missed")})
+                      "value": r and r["value"], "ci": r and r["ci"], "verdict": prereg_stats.verdict(r, GOAL)})
     return md, cmp_rows, goals
 
 

@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import prereg_report as pr  # noqa: E402
 import prereg_fio  # noqa: E402
 import prereg_iperf  # noqa: E402
+import prereg_stats  # noqa: E402
 
 
 def stats(p50, n=100):
@@ -140,12 +141,13 @@ class Report(unittest.TestCase):
         self.assertAlmostEqual(rows[("regions", 1024)]["ours_over_upstream"], 0.25)
         self.assertIn("| regions | v2 | 1024 regions | map | 16.0 µs | 4.0 µs | **0.25x**", md)
 
-    def test_goals_met_and_missed(self):
+    def test_goals_met_missed_and_inconclusive(self):
         gib = 1 << 30
         ours = [
             {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1, "pages": 1, "stats": stats(9000),
-             "rep_p50": [9000, 9100]},
-            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1024, "pages": 1, "stats": stats(10000)},
+             "rep_p50": [9000, 9100, 9050]},
+            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1024, "pages": 1, "stats": stats(10000),
+             "rep_p50": [10000, 10100, 9900]},
             {"case": "register", "mode": "v2", "op": "register", "backing": "anon", "bytes": 4 * gib,
              "stats": stats(1e7)},
             {"case": "register", "mode": "v2", "op": "touch_again", "backing": "anon", "bytes": 4 * gib,
@@ -153,8 +155,9 @@ class Report(unittest.TestCase):
         ]
         up = [
             {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1, "pages": 1, "stats": stats(9000),
-             "rep_p50": [9000, 9000]},
-            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1024, "pages": 1, "stats": stats(30000)},
+             "rep_p50": [9000, 9000, 9000]},
+            {"case": "regions", "mode": "v2", "op": "map_unmap", "regions": 1024, "pages": 1, "stats": stats(30000),
+             "rep_p50": [30000, 29000, 31000]},
             {"case": "register", "mode": "v2", "op": "register", "backing": "anon", "bytes": 4 * gib,
              "stats": stats(2e7)},
         ]
@@ -162,18 +165,22 @@ class Report(unittest.TestCase):
         write_results(self.d, up, kernel="upstream")
         md, data = pr.build_report(self.d)
         g = {x["goal"]: x for x in data["goals"]}
-        one = g["1-page MAP+UNMAP p50, 1 region(s): ours / upstream"]
-        self.assertAlmostEqual(one["value"], 1.0)
+        # Speed-ups throughout: upstream's time over ours
+        one = g["1-page MAP+UNMAP p50, 1 region(s): speed-up of ours over upstream"]
+        self.assertAlmostEqual(one["value"], 9000 / 9050)
+        self.assertLess(one["ci"][1], 1.05)
         self.assertEqual(one["verdict"], "missed")
         self.assertIn("Why: One page costs a syscall", one["detail"])
-        many = g["1-page MAP+UNMAP p50, 1024 region(s): ours / upstream"]
-        self.assertAlmostEqual(many["value"], 1 / 3)
+        many = g["1-page MAP+UNMAP p50, 1024 region(s): speed-up of ours over upstream"]
+        self.assertAlmostEqual(many["value"], 3.0)
+        self.assertGreaterEqual(many["ci"][0], 2.0)
         self.assertEqual(many["verdict"], "met")
         anon = g["REGISTER throughput, anon: ours / upstream"]
         self.assertAlmostEqual(anon["value"], 2.0)
+        self.assertEqual(anon["verdict"], "inconclusive (one repetition)")
         self.assertIn("userspace touching the same pages 50.0 GiB/s", anon["detail"])
         self.assertEqual(g["REGISTER throughput, hugetlb: ours / upstream"]["verdict"], "n/a (not measured)")
-        self.assertIn("Kernel goals against upstream: 2 of 3 measured goals met, 5 not measured", md)
+        self.assertIn("Kernel goals against upstream: 1 of 3 measured goals met, 1 missed, 1 inconclusive", md)
 
     def test_l2_window_section(self):
         write_results(self.d, [])
@@ -320,8 +327,12 @@ class Fio(unittest.TestCase):
         g = {x["goal"]: x for x in goals}
         vs_non = g["fio 4k random read, QD1, dynamic DMA: prereg / non-prereg"]
         vs_ceil = g["fio 4k random read, QD1, dynamic DMA: prereg / L1 ceiling"]
-        self.assertEqual(vs_non["verdict"], "met")      # 1.45 >= 1.3
-        self.assertEqual(vs_ceil["verdict"], "missed")  # 0.73 < 0.8
+        self.assertEqual(vs_non["verdict"], "met")      # paired 1.4 and 1.5: [1.40, 1.50] >= 1.3
+        self.assertEqual(vs_non["ci"], [1.4, 1.5])
+        # 800 / 1100 = 0.73, but two repetitions a side give [0.58, 0.90]: it straddles 0.8
+        self.assertEqual(vs_ceil["verdict"], "inconclusive")
+        self.assertAlmostEqual(vs_ceil["ci"][0], 700 / 1200)
+        self.assertAlmostEqual(vs_ceil["ci"][1], 900 / 1000)
         qd32 = g["fio 4k random read, QD32, dynamic DMA: prereg / non-prereg"]
         self.assertEqual(qd32["verdict"], "n/a (not measured)")
 
@@ -376,7 +387,11 @@ class Iperf(unittest.TestCase):
         self.assertEqual(c["prereg_range"], [500e6, 600e6])
         self.assertEqual(c["nonprereg_range"], [400e6, 500e6])
         g = {x["goal"]: x for x in goals}
-        self.assertEqual(g["iperf3 TCP, 1 stream, dynamic DMA: prereg / non-prereg"]["verdict"], "met")  # 1.22
+        # Pairs 1.5 and 1.0: the interval [1.0, 1.5] includes no change
+        one = g["iperf3 TCP, 1 stream, dynamic DMA: prereg / non-prereg"]
+        self.assertEqual(one["verdict"], "inconclusive")
+        self.assertEqual(one["ci"], [1.0, 1.5])
+        self.assertIn("1.25x [1.00x, 1.50x]", "\n".join(md))
         self.assertEqual(g["iperf3 TCP, 4 streams, dynamic DMA: prereg / non-prereg"]["verdict"],
                          "n/a (not measured)")
 
@@ -401,6 +416,45 @@ class Iperf(unittest.TestCase):
         with self.assertRaises(prereg_iperf.IperfError):
             prereg_iperf.load(self.d)
 
+
+
+class Stats(unittest.TestCase):
+    def test_paired_median_and_interval(self):
+        r = prereg_stats.paired({1: 150, 2: 140, 3: 145}, {1: 100, 2: 100, 3: 100})
+        self.assertEqual(r["n"], 3)
+        self.assertAlmostEqual(r["value"], 1.45)
+        self.assertEqual(r["ci"], [1.4, 1.5])
+        # Only the repetitions both sides have are paired
+        self.assertEqual(prereg_stats.paired({1: 2, 2: 3}, {2: 1})["n"], 1)
+        self.assertIsNone(prereg_stats.paired({1: 2}, {2: 1}))
+
+    def test_same_input_same_interval(self):
+        a = prereg_stats.unpaired([5, 7, 6, 9], [3, 4, 4.5])
+        b = prereg_stats.unpaired([5, 7, 6, 9], [3, 4, 4.5])
+        self.assertEqual(a["ci"], b["ci"])
+        self.assertLessEqual(a["ci"][0], a["value"])
+        self.assertGreaterEqual(a["ci"][1], a["value"])
+
+    def test_verdicts_follow_the_interval(self):
+        v = prereg_stats.verdict
+        self.assertEqual(v({"value": 1.6, "ci": [1.31, 1.9]}, 1.3), "met")
+        self.assertEqual(v({"value": 1.1, "ci": [1.0, 1.25]}, 1.3), "missed")
+        self.assertEqual(v({"value": 1.37, "ci": [0.98, 1.52]}, 1.3), "inconclusive")
+        self.assertEqual(v({"value": 1.37, "ci": None}, 1.3), "inconclusive (one repetition)")
+        self.assertEqual(v(None, 1.3), "n/a (not measured)")
+        # A speed-up goal is never met on an interval that includes no change
+        self.assertEqual(v({"value": 1.2, "ci": [1.0, 1.4]}, 1.0), "met")
+        self.assertEqual(v({"value": 1.2, "ci": [0.99, 1.4]}, 1.0), "inconclusive")
+        self.assertEqual(v({"value": 1.0, "ci": [1.0, 1.0]}, 1.05), "missed")
+        # A "no worse than 0.8x" goal can be met with no change in the interval
+        self.assertEqual(v({"value": 1.0, "ci": [0.85, 1.1]}, 0.8), "met")
+
+    def test_inverse_turns_times_into_speed_ups(self):
+        r = prereg_stats.inverse({"value": 0.5, "ci": [0.25, 0.8]})
+        self.assertAlmostEqual(r["value"], 2.0)
+        self.assertAlmostEqual(r["ci"][0], 1.25)
+        self.assertAlmostEqual(r["ci"][1], 4.0)
+        self.assertEqual(prereg_stats.fmt(r), "2.00x [1.25x, 4.00x]")
 
 if __name__ == "__main__":
     unittest.main()
