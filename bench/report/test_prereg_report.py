@@ -182,6 +182,33 @@ class Report(unittest.TestCase):
         self.assertEqual(g["REGISTER throughput, hugetlb: ours / upstream"]["verdict"], "n/a (not measured)")
         self.assertIn("Kernel goals against upstream: 1 of 3 measured goals met, 1 missed, 1 inconclusive", md)
 
+    def test_register_goal_with_an_unsteady_control_is_inconclusive(self):
+        gib = 1 << 30
+        ours = [{"case": "register", "mode": "v2", "op": "register", "backing": "hugetlb", "bytes": 4 * gib,
+                 "stats": stats(1e7), "rep_p50": [1e7, 1.01e7, 0.99e7]},
+                {"case": "register", "mode": "v2", "op": "touch_again", "backing": "hugetlb", "bytes": 4 * gib,
+                 "stats": stats(2e8), "rep_p50": [1.96e8, 1.80e8, 1.98e8]}]
+        up = [{"case": "register", "mode": "v2", "op": "register", "backing": "hugetlb", "bytes": 4 * gib,
+               "stats": stats(3e7), "rep_p50": [3e7, 3.1e7, 2.9e7]},
+              {"case": "register", "mode": "v2", "op": "touch_again", "backing": "hugetlb", "bytes": 4 * gib,
+               "stats": stats(1.6e7), "rep_p50": [1.85e8, 1.62e7, 1.59e7]}]
+        write_results(self.d, ours)
+        write_results(self.d, up, kernel="upstream")
+        _, data = pr.build_report(self.d)
+        g = {x["goal"]: x for x in data["goals"]}["REGISTER throughput, hugetlb: ours / upstream"]
+        # 3x with a tight interval would be met, but upstream's control moved 12x within its run
+        self.assertGreaterEqual(g["ci"][0], 2.0)
+        self.assertEqual(g["verdict"], "inconclusive (control differs)")
+        self.assertIn("unsteady in the upstream run", g["detail"])
+        self.assertNotIn("unsteady in the ours run", g["detail"])
+
+    def test_steady_control_leaves_the_verdict(self):
+        self.assertEqual(pr.control_problem({"rep_p50": [100, 101, 99], "stats": stats(100)},
+                                            {"rep_p50": [102, 98, 100], "stats": stats(100)}), "")
+        self.assertIn("differs between the runs",
+                      pr.control_problem({"rep_p50": [100, 101, 99], "stats": stats(100)},
+                                         {"rep_p50": [300, 301, 299], "stats": stats(300)}))
+
     def test_l2_window_section(self):
         write_results(self.d, [])
         for k, secs, tces in (("ours", 2.0, 262144), ("upstream", 5.0, None)):
