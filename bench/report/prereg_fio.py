@@ -106,8 +106,6 @@ def compare(rows):
             on_m = _median([r["iops"] for r in on.values()])
             off_m = _median([r["iops"] for r in off.values()])
             ceil_m = _median([r["iops"] for r in ceil.values()])
-            per = [_ratio(on[k]["iops"], off[k]["iops"]) for k in sorted(on) if k in off]
-            per = [p for p in per if p is not None]
             pair = prereg_stats.paired({k: r["iops"] for k, r in on.items()},
                                        {k: r["iops"] for k, r in off.items()})
             vs_ceil = prereg_stats.unpaired([r["iops"] for r in on.values()],
@@ -117,7 +115,7 @@ def compare(rows):
                 "prereg_range": _span(on), "nonprereg_range": _span(off), "ceiling_range": _span(ceil),
                 "prereg_iops": on_m, "nonprereg_iops": off_m, "ceiling_iops": ceil_m,
                 "prereg_over_nonprereg": _ratio(on_m, off_m),
-                "per_rep_range": [min(per), max(per)] if per else None,
+                "per_rep_range": prereg_stats.span(pair),
                 "paired": pair, "vs_ceiling": vs_ceil,
                 "prereg_over_ceiling": _ratio(on_m, ceil_m),
                 "prereg_p99_ns": _median([r["clat_p99_ns"] for r in on.values()]),
@@ -142,14 +140,14 @@ def section(results_dir):
         md.append(f"**Guest DMA mode: {DMA_LABELS[dma]}**")
         md.append("")
         md.append("| workload | preregistered IOPS | non-preregistered IOPS | prereg / non-prereg "
-                  "[95% CI] | per-rep range | ceiling IOPS | prereg / ceiling | p99 latency (prereg, non) |")
+                  "[95% CI] | per-rep range | ceiling IOPS | prereg / ceiling [95% CI] | p99 latency (prereg, non) |")
         md.append("|---|---:|---:|---:|---|---:|---:|---|")
         for c in (c for c in cmp_rows if c["dma"] == dma):
             rng = c["per_rep_range"]
             md.append(f"| {JOB_LABELS[c['job']]} | {_fmt_iops(c['prereg_iops'])} | "
                       f"{_fmt_iops(c['nonprereg_iops'])} | {prereg_stats.fmt(c['paired'])} | "
                       f"{'' if not rng else _fmt_ratio(rng[0]) + ' – ' + _fmt_ratio(rng[1])} | "
-                      f"{_fmt_iops(c['ceiling_iops'])} | {_fmt_ratio(c['prereg_over_ceiling'])} | "
+                      f"{_fmt_iops(c['ceiling_iops'])} | {prereg_stats.fmt(c['vs_ceiling'])} | "
                       f"{_fmt_us(c['prereg_p99_ns'])}, {_fmt_us(c['nonprereg_p99_ns'])} |")
         md.append("")
     md.append("Where the test host is itself emulated (TCG on x86, see \"What ran\"), every exit of an L2 "

@@ -52,13 +52,12 @@ def compare(rows):
                 continue
             on_m = statistics.median(on.values()) if on else None
             off_m = statistics.median(off.values()) if off else None
-            per = [on[k] / off[k] for k in sorted(on) if k in off and off[k]]
+            pair = prereg_stats.paired(on, off)
             out.append({"dma": dma, "job": job, "reps": len(on), "prereg_bps": on_m, "nonprereg_bps": off_m,
                         "prereg_range": [min(on.values()), max(on.values())] if on else None,
                         "nonprereg_range": [min(off.values()), max(off.values())] if off else None,
                         "prereg_over_nonprereg": on_m / off_m if on_m is not None and off_m else None,
-                        "per_rep_range": [min(per), max(per)] if per else None,
-                        "paired": prereg_stats.paired(on, off)})
+                        "paired": pair, "per_rep_range": prereg_stats.span(pair)})
     return out
 
 

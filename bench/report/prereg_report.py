@@ -311,10 +311,16 @@ def why_missed(name):
     return next((w for k, w in WHY_MISSED.items() if name.startswith(k)), "")
 
 
-def goal_row(name, target, r, extra=""):
+def goal_row(name, target, r, extra="", control=""):
     """A goal "speed-up at least target" judged on r (prereg_stats), by its
-    95% interval: met, missed or inconclusive."""
+    95% interval: met, missed or inconclusive. control: what is wrong with
+    the control measured next to it (control_problem()), which leaves no
+    verdict but inconclusive: the runs differ in more than the kernel."""
     verdict = prereg_stats.verdict(r, target)
+    if control:
+        extra = f"{extra}. Control: {control}"
+        if verdict in ("met", "missed"):
+            verdict = "inconclusive (control differs)"
     if verdict == "missed" and why_missed(name):
         extra = f"{extra}. Why: {why_missed(name)}" if extra else f"Why: {why_missed(name)}"
     return {"goal": name, "target": f"≥ {target:g}x", "value": r and r["value"], "ci": r and r["ci"],
@@ -322,9 +328,14 @@ def goal_row(name, target, r, extra=""):
             "md": f"| {name} | ≥ {target:g}x | {prereg_stats.fmt(r)} | **{verdict}** | {extra} |"}
 
 
+def rep_p50s(row):
+    """A row's per-repetition medians (its overall median when it has none)."""
+    return row.get("rep_p50") or [row["stats"]["p50"]]
+
+
 def rep_median(row):
     """The median of a row's per-repetition medians (what the goals compare)."""
-    return statistics.median(row.get("rep_p50") or [row["stats"]["p50"]])
+    return statistics.median(rep_p50s(row))
 
 
 def control_problem(ours_row, up_row, spread=1.5, band=(0.8, 1.25)):
@@ -353,8 +364,7 @@ def speedup(ours_row, up_row):
     medians (different boots: unpaired), with its interval."""
     if not ours_row or not up_row:
         return None
-    return prereg_stats.unpaired(up_row.get("rep_p50") or [up_row["stats"]["p50"]],
-                                 ours_row.get("rep_p50") or [ours_row["stats"]["p50"]])
+    return prereg_stats.unpaired(rep_p50s(up_row), rep_p50s(ours_row))
 
 
 def goals_section(ours, up):
@@ -387,16 +397,8 @@ def goals_section(ours, up):
         detail = (f"{size >> 20} MiB: ours {gib_per_s(size, rep_median(o)):.1f} GiB/s, upstream "
                   f"{gib_per_s(size, rep_median(u)):.1f} GiB/s; userspace touching the same pages "
                   f"{gib_per_s(size, floor['stats']['p50']):.1f} GiB/s" if floor else "")
-        row = goal_row(f"REGISTER throughput, {backing}: ours / upstream", target, speedup(o, u), detail)
-        problem = control_problem(floor, find(sel_u, bytes=size, op="touch_again"))
-        if problem:
-            # A control that moves says the two runs differ in more than the kernel
-            row["detail"] += f". Control: {problem}"
-            if row["verdict"] in ("met", "missed"):
-                row["verdict"] = "inconclusive (control differs)"
-            row["md"] = (f"| {row['goal']} | {row['target']} | {prereg_stats.fmt(speedup(o, u))} | "
-                         f"**{row['verdict']}** | {row['detail']} |")
-        rows.append(row)
+        rows.append(goal_row(f"REGISTER throughput, {backing}: ours / upstream", target, speedup(o, u), detail,
+                             control_problem(floor, find(sel_u, bytes=size, op="touch_again"))))
     # Batched TCE updates: map+unmap of our v2 against upstream's v1 and v2.
     o_map, u_map = index_rows(ours, "map"), index_rows(up, "map")
     for pages, umode, target in ((256, "v1", 3.0), (256, "v2", 2.5), (4096, "v2", 10.0), (1, "v2", 1.0)):
@@ -543,21 +545,20 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
     except prereg_fio.FioError:
         fio_rows = []
     for c in fio_rows:
-        if c["dma"] == "dynamic" and c["job"] == "randread-4k-qd1" and c["prereg_over_nonprereg"]:
+        if c["dma"] == "dynamic" and c["job"] == "randread-4k-qd1" and c["paired"]:
             summary.append(f"In an L2 guest mapping every I/O (dynamic DMA), 4k random reads at QD1 run at "
-                           f"{fmt_ratio(c['prereg_over_nonprereg'])} the IOPS with preregistration, "
-                           f"{fmt_ratio(c['prereg_over_ceiling'])} of the test host's own (see \"fio\").")
+                           f"{prereg_stats.fmt(c['paired'])} the IOPS with preregistration (median of "
+                           f"paired repetitions, 95% interval), {prereg_stats.fmt(c['vs_ceiling'])} of the "
+                           f"test host's own (see \"fio\").")
     try:
         _, ip_rows, _ = prereg_iperf.section(results_dir)
     except prereg_iperf.IperfError:
         ip_rows = []
     for c in ip_rows:
-        if c["dma"] == "dynamic" and c["job"] == "iperf3-P1" and c["prereg_over_nonprereg"]:
-            rng = c["per_rep_range"]
+        if c["dma"] == "dynamic" and c["job"] == "iperf3-P1" and c["paired"]:
             summary.append(f"Through the passthrough NIC of such a guest, one TCP stream carries "
-                           f"{fmt_ratio(c['prereg_over_nonprereg'])} the throughput with preregistration"
-                           + (f" (per repetition {fmt_ratio(rng[0])} – {fmt_ratio(rng[1])})" if rng else "")
-                           + " (see \"iperf3\").")
+                           f"{prereg_stats.fmt(c['paired'])} the throughput with preregistration (median of "
+                           f"paired repetitions, 95% interval; see \"iperf3\").")
     md = [f"# {title}", ""]
     md.append(f"_Generated {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
               + (f" from run `{run_label}`" if run_label else "") + "._")

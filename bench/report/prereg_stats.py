@@ -61,6 +61,11 @@ def unpaired(num, den):
     return out
 
 
+def span(r):
+    """[lowest, highest] of the paired ratios, or None."""
+    return [min(r["ratios"]), max(r["ratios"])] if r else None
+
+
 def inverse(r):
     """The same comparison the other way round (times -> speed-up)."""
     if r is None:
