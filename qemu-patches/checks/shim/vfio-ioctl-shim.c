@@ -12,6 +12,11 @@
  *   PREREG_SHIM_DDW_LEVELS=N     makes VFIO_IOMMU_SPAPR_TCE_GET_INFO report N
  *                                levels for the DDW (0: the kernel does not
  *                                say);
+ *   PREREG_SHIM_MAX_LEVELS=N     fails VFIO_IOMMU_SPAPR_TCE_CREATE with EINVAL,
+ *                                without asking the kernel, when it asks for
+ *                                more than N levels (a host that refuses deep
+ *                                tables; our pseries kernel takes levels as a
+ *                                hint and never refuses);
  *   PREREG_SHIM_UNREGISTER_ERRNO=E  fails VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY
  *                                with errno E without asking the kernel, which
  *                                keeps the memory registered, as when the
@@ -91,8 +96,16 @@ int ioctl(int fd, unsigned long request, ...)
 		return ret;
 	}
 
-	ret = real_ioctl()(fd, request, arg);
-	err = errno;
+	if (request == VFIO_IOMMU_SPAPR_TCE_CREATE &&
+	    env_number("PREREG_SHIM_MAX_LEVELS") > 0 &&
+	    ((struct vfio_iommu_spapr_tce_create *)arg)->levels >
+	    env_number("PREREG_SHIM_MAX_LEVELS")) {
+		ret = -1;
+		err = EINVAL;
+	} else {
+		ret = real_ioctl()(fd, request, arg);
+		err = errno;
+	}
 
 	if (request == VFIO_IOMMU_SPAPR_TCE_CREATE) {
 		struct vfio_iommu_spapr_tce_create *create = arg;
