@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "anon_mem.h"
+#include "check_report.h"
 #include "nvme_vfio.h"
 #include "vfio_spapr.h"
 
@@ -51,21 +52,7 @@ static struct ctrl c;
 static enum spapr_mode mode;
 static uint8_t *buf;
 static uint64_t buf_iova, buf_size, block = 9000;
-static int failures;
 
-/* Says "ok" or "FAIL" and what was checked (printf-style) */
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%-4s ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failures++;
-}
 
 static void write_file(const char *path, const char *val)
 {
@@ -264,6 +251,6 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < NCTL; i++)
 		spapr_unmap(&ct, c.ctl_iova + i * NVME_PAGE, NVME_PAGE);
 	spapr_close(&ct);
-	printf("# %d failed\n", failures);
-	return failures ? 1 : 0;
+	printf("# %d failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

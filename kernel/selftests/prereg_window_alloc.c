@@ -38,6 +38,7 @@
 #include <linux/vfio.h>
 
 #include "anon_mem.h"
+#include "check_report.h"
 #include "vfio_spapr.h"
 
 #define FAIL_DIR	"/sys/kernel/debug/fail_page_alloc"
@@ -46,21 +47,7 @@
 #define BUDGET_STEP	(64 << 10)
 #define MAX_ATTEMPTS	512		/* 32 MiB of budget: far past the path */
 
-static int failures;
 
-/* Says "ok" or "FAIL" and what was checked (printf-style) */
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%-4s ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failures++;
-}
 
 static void write_file(const char *path, const char *fmt, ...)
 {
@@ -207,6 +194,6 @@ int main(void)
 	check(locked_kib() == base_lck, "VmLck at the end %ld KiB, as at the start", locked_kib());
 	spapr_unregister(&c, buf, (uint64_t)page);
 	spapr_close(&c);
-	printf("# %d failed\n", failures);
-	return failures ? 1 : 0;
+	printf("# %d failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }
