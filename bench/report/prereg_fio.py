@@ -37,8 +37,12 @@ def fio_summary(path):
     name = job["jobname"]
     side = job["write"] if "write" in name else job["read"]
     pct = side.get("clat_ns", {}).get("percentile", {})
+    # fio's usr_cpu and sys_cpu: percent of one CPU over the job's run, in
+    # the guest; per I/O that is (usr + sys) / 100 CPU seconds / IOPS.
+    cpu = job.get("usr_cpu", 0) + job.get("sys_cpu", 0)
     return {"iops": side["iops"], "bw_bytes": side["bw"] * 1024,
-            "clat_p50_ns": pct.get("50.000000"), "clat_p99_ns": pct.get("99.000000")}
+            "clat_p50_ns": pct.get("50.000000"), "clat_p99_ns": pct.get("99.000000"),
+            "cpu_us_per_io": cpu / 100 / side["iops"] * 1e6 if side["iops"] else None}
 
 
 def load(results_dir):
@@ -120,10 +124,25 @@ def compare(rows):
                 "prereg_over_ceiling": _ratio(on_m, ceil_m),
                 "prereg_p99_ns": _median([r["clat_p99_ns"] for r in on.values()]),
                 "nonprereg_p99_ns": _median([r["clat_p99_ns"] for r in off.values()]),
+                "prereg_cpu_us_per_io": _median([r["cpu_us_per_io"] for r in on.values()
+                                                 if r.get("cpu_us_per_io") is not None]),
+                "nonprereg_cpu_us_per_io": _median([r["cpu_us_per_io"] for r in off.values()
+                                                    if r.get("cpu_us_per_io") is not None]),
                 "source": sorted({r["source"] for r in list(on.values()) + list(off.values())
                                   + list(ceil.values())}),
             })
     return out
+
+
+def _order(idx):
+    """How the modes were interleaved, from the index (older runs: A B A B)."""
+    if any("seq" in r for r in idx["runs"]):
+        return "A B B A (odd repetitions preregistered first, even ones last)"
+    return "A B A B"
+
+
+def _fmt_cpu(v):
+    return "n/a" if v is None else f"{v:.1f} µs"
 
 
 def section(results_dir):
@@ -134,28 +153,31 @@ def section(results_dir):
     cmp_rows = compare(rows)
     md = [f"Each guest: 1 GiB, defined with virsh (our libvirt), our QEMU with `x-spapr-prereg=on` "
           f"(preregistered, v2) or `off` (v1), our kernel; {idx['reps']} repetition(s) per mode, "
-          f"run A B A B; each job {idx['runtime_s']} s after a {idx['ramp_s']} s ramp, direct I/O, "
+          f"run {_order(idx)}; each job {idx['runtime_s']} s after a {idx['ramp_s']} s ramp, direct I/O, "
           f"libaio. Ceiling: the same job on the same device in the test host itself, no nesting.", ""]
     for dma in [d for d in ("default", "dynamic") if any(c["dma"] == d for c in cmp_rows)]:
         md.append(f"**Guest DMA mode: {DMA_LABELS[dma]}**")
         md.append("")
         md.append("| workload | preregistered IOPS | non-preregistered IOPS | prereg / non-prereg "
-                  "[95% CI] | per-rep range | ceiling IOPS | prereg / ceiling [95% CI] | p99 latency (prereg, non) |")
-        md.append("|---|---:|---:|---:|---|---:|---:|---|")
+                  "[95% CI] | per-rep range | ceiling IOPS | prereg / ceiling [95% CI] | p99 latency (prereg, non) "
+                  "| guest CPU per I/O (prereg, non) |")
+        md.append("|---|---:|---:|---:|---|---:|---:|---|---|")
         for c in (c for c in cmp_rows if c["dma"] == dma):
             rng = c["per_rep_range"]
             md.append(f"| {JOB_LABELS[c['job']]} | {_fmt_iops(c['prereg_iops'])} | "
                       f"{_fmt_iops(c['nonprereg_iops'])} | {prereg_stats.fmt(c['paired'])} | "
                       f"{'' if not rng else _fmt_ratio(rng[0]) + ' – ' + _fmt_ratio(rng[1])} | "
                       f"{_fmt_iops(c['ceiling_iops'])} | {prereg_stats.fmt(c['vs_ceiling'])} | "
-                      f"{_fmt_us(c['prereg_p99_ns'])}, {_fmt_us(c['nonprereg_p99_ns'])} |")
+                      f"{_fmt_us(c['prereg_p99_ns'])}, {_fmt_us(c['nonprereg_p99_ns'])} | "
+                      f"{_fmt_cpu(c['prereg_cpu_us_per_io'])}, {_fmt_cpu(c['nonprereg_cpu_us_per_io'])} |")
         md.append("")
     md.append("Where the test host is itself emulated (TCG on x86, see \"What ran\"), every exit of an L2 "
               "guest goes through the emulated hypervisor, so the ceiling ratio measures nesting under "
               "emulation far more than passthrough; on POWER hardware the same suite runs L1 natively.")
     md.append("")
-    md.append("IOPS are medians over repetitions. prereg / non-prereg is the median of the paired "
-              "ratios (repetition i of each mode ran next to each other) with a 95% bootstrap interval; "
+    md.append("IOPS are medians over repetitions. prereg / non-prereg is the geometric mean of the paired "
+              "ratios (repetition i of each mode ran next to each other) with a 95% Student t interval "
+              "(on their logarithms; see the statistics note); "
               "above 1 favours preregistration. In default mode "
               "the v1 guest maps per I/O too: a v1 container cannot have a 64-bit window, so our QEMU "
               "offers none (qemu-patches 0007). Raw fio JSON per run: `l2-fio/fio/` in the results.")

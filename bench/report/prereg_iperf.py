@@ -24,8 +24,17 @@ def iperf_summary(path):
     if "error" in doc:
         raise IperfError(f"{path}: iperf3 reported: {doc['error']}")
     end = doc["end"]
+    # Per-interval throughput shows stalls the run's mean hides: intervals
+    # that moved nothing, and intervals far longer than the 1 s asked for
+    # (the guest's or the emulator's clock stood still).
+    ivals = [i["sum"] for i in doc.get("intervals", []) if "sum" in i]
     return {"bps": end["sum_received"]["bits_per_second"],
-            "retransmits": end.get("sum_sent", {}).get("retransmits")}
+            "retransmits": end.get("sum_sent", {}).get("retransmits"),
+            "intervals": len(ivals),
+            "zero_intervals": sum(1 for i in ivals if i.get("bits_per_second", 0) == 0),
+            "min_interval_bps": min((i.get("bits_per_second", 0) for i in ivals), default=None),
+            "longest_interval_s": max((i.get("seconds", 0) for i in ivals), default=None),
+            "seconds": end["sum_received"].get("seconds")}
 
 
 def load(results_dir):
@@ -65,6 +74,14 @@ def _mbit(v):
     return "n/a" if v is None else f"{v / 1e6:.0f} Mbit/s"
 
 
+def _n(v):
+    return "n/a" if v is None else str(v)
+
+
+def _s(v):
+    return "n/a" if v is None else f"{v:.1f} s"
+
+
 def _x(v):
     return "n/a" if v is None else f"{v:.2f}x"
 
@@ -84,6 +101,16 @@ def section(results_dir):
         rng = c["per_rep_range"]
         md.append(f"| {c['dma']} | {STREAMS[c['job']]} | {_mbit(c['prereg_bps'])} | {_mbit(c['nonprereg_bps'])} | "
                   f"{prereg_stats.fmt(c['paired'])} | {'' if not rng else _x(rng[0]) + ' – ' + _x(rng[1])} |")
+    md += ["", "Each run, as iperf3 saw it (intervals of 1 s asked for; a stall shows as intervals "
+           "that moved nothing or lasted far longer):", "",
+           "| guest DMA mode | mode | rep | workload | Mbit/s | retransmits | intervals | with 0 bytes "
+           "| slowest interval | longest interval | seconds |",
+           "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in sorted(rows, key=lambda r: (r["dma"], r["job"], r["rep"], r["mode"] != "on")):
+        md.append(f"| {r['dma']} | {'prereg' if r['mode'] == 'on' else 'non-prereg'} | {r['rep']} | "
+                  f"{STREAMS[r['job']]} | {r['bps'] / 1e6:.0f} | {_n(r['retransmits'])} | {r['intervals']} | "
+                  f"{r['zero_intervals']} | {_mbit(r['min_interval_bps'])} | {_s(r['longest_interval_s'])} | "
+                  f"{_s(r['seconds'])} |")
     goals = []
     for job in STREAMS:
         c = next((c for c in cmp_rows if c["dma"] == "dynamic" and c["job"] == job), None)

@@ -410,9 +410,10 @@ def goals_section(ours, up):
     out = ["| goal | target | measured [95% CI] | verdict | detail |", "|---|---|---:|---|---|"]
     out += [r.pop("md") for r in rows]
     out.append("")
-    out.append("Every ratio is a speed-up: upstream's median time over ours (above 1: ours is faster), "
-               "with a 95% percentile-bootstrap interval over each kernel's per-repetition medians (the "
-               "kernels ran in different boots, so repetitions are not paired). A goal is met only when "
+    out.append("Every ratio is a speed-up: upstream's time over ours (above 1: ours is faster), the ratio "
+               "of the geometric means of each kernel's per-repetition medians, with a 95% Welch t "
+               "interval on their logarithms (the kernels ran in different boots, so repetitions are "
+               "not paired). A goal is met only when "
                "the whole interval clears its target, missed when the whole interval is below it, and "
                "inconclusive otherwise. Both kernels on the same test host configuration, one after the "
                "other; the times shown are the medians of the per-repetition medians. The 1-page no-worse goal compares with upstream, which this run measured, not with "
@@ -479,7 +480,7 @@ def l2_window_section(results_dir):
                "(sampled each second). No ioctl is involved: KVM answers the guest's TCE hypercalls for a "
                "preregistered container in the kernel. Where the time goes: each guest TCE (16 MiB) is "
                "4096 host TCEs (4 KiB); upstream KVM maps them one at a time, a region lookup and two "
-               "hypervisor calls (H_GET_TCE, H_PUT_TCE) each, while ours (kernel patch 0019) maps a guest "
+               "hypervisor calls (H_GET_TCE, H_PUT_TCE) each, while ours (the kernel patch \"Map H_PUT_TCE_INDIRECT lists into VFIO tables in batches\") maps a guest "
                "list of consecutive TCEs in batches of 512 host TCEs, one lookup and one H_PUT_TCE_INDIRECT "
                "each. Per TCE is left out when the TCEs counted cannot "
                "cover the RAM even at the window's largest page size (16 MiB).")
@@ -547,8 +548,8 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
     for c in fio_rows:
         if c["dma"] == "dynamic" and c["job"] == "randread-4k-qd1" and c["paired"]:
             summary.append(f"In an L2 guest mapping every I/O (dynamic DMA), 4k random reads at QD1 run at "
-                           f"{prereg_stats.fmt(c['paired'])} the IOPS with preregistration (median of "
-                           f"paired repetitions, 95% interval), {prereg_stats.fmt(c['vs_ceiling'])} of the "
+                           f"{prereg_stats.fmt(c['paired'])} the IOPS with preregistration (geometric "
+                           f"mean of paired repetitions, 95% interval), {prereg_stats.fmt(c['vs_ceiling'])} of the "
                            f"test host's own (see \"fio\").")
     try:
         _, ip_rows, _ = prereg_iperf.section(results_dir)
@@ -557,8 +558,8 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
     for c in ip_rows:
         if c["dma"] == "dynamic" and c["job"] == "iperf3-P1" and c["paired"]:
             summary.append(f"Through the passthrough NIC of such a guest, one TCP stream carries "
-                           f"{prereg_stats.fmt(c['paired'])} the throughput with preregistration (median of "
-                           f"paired repetitions, 95% interval; see \"iperf3\").")
+                           f"{prereg_stats.fmt(c['paired'])} the throughput with preregistration (geometric "
+                           f"mean of paired repetitions, 95% interval; see \"iperf3\").")
     md = [f"# {title}", ""]
     md.append(f"_Generated {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
               + (f" from run `{run_label}`" if run_label else "") + "._")
@@ -638,6 +639,17 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
         md += uapi
         md.append("")
     bld_md, bld_data = build_section(results_dir, th)
+    md.append("## Statistics note")
+    md.append("")
+    md.append("Every ratio reads the same way: above 1 favours preregistration (or our kernel). Paired "
+              "repetitions (the two modes run next to each other in one boot) give the geometric mean "
+              "of the per-pair ratios with a 95% Student t interval on their logarithms; repetitions "
+              "of different boots (our kernel, upstream) give the ratio of geometric means with a 95% "
+              "Welch t interval. With the few repetitions a run affords the intervals are wide: a "
+              "goal is met only when its whole interval clears the target (and excludes no change), "
+              "missed when the whole interval is below it, inconclusive otherwise. The \"per-rep "
+              "range\" columns are the lowest and highest single ratios, not an interval.")
+    md.append("")
     md.append("## Building the kernel (2 cores)")
     md.append("")
     md += bld_md

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Unit tests of the report generator, on synthetic result files."""
 import json
+import math
 import os
-import shutil
 import sys
 import tempfile
 import unittest
@@ -167,12 +167,12 @@ class Report(unittest.TestCase):
         g = {x["goal"]: x for x in data["goals"]}
         # Speed-ups throughout: upstream's time over ours
         one = g["1-page MAP+UNMAP p50, 1 region(s): speed-up of ours over upstream"]
-        self.assertAlmostEqual(one["value"], 9000 / 9050)
+        self.assertAlmostEqual(one["value"], 9000 / 9050, delta=1e-3)
         self.assertLess(one["ci"][1], 1.05)
         self.assertEqual(one["verdict"], "missed")
         self.assertIn("Why: One page costs a syscall", one["detail"])
         many = g["1-page MAP+UNMAP p50, 1024 region(s): speed-up of ours over upstream"]
-        self.assertAlmostEqual(many["value"], 3.0)
+        self.assertAlmostEqual(many["value"], 3.0, delta=1e-2)
         self.assertGreaterEqual(many["ci"][0], 2.0)
         self.assertEqual(many["verdict"], "met")
         anon = g["REGISTER throughput, anon: ours / upstream"]
@@ -304,7 +304,9 @@ def fio_doc(job, iops, p99=100000):
     side = {"iops": iops, "bw": iops * 4, "clat_ns": {"percentile": {"50.000000": 50000, "99.000000": p99}}}
     empty = {"iops": 0, "bw": 0, "clat_ns": {"percentile": {}}}
     write = "write" in job
-    return {"jobs": [{"jobname": job, "read": empty if write else side, "write": side if write else empty}]}
+    # 20% usr + 30% sys of one CPU, so that CPU per I/O is 0.5 / IOPS seconds
+    return {"jobs": [{"jobname": job, "read": empty if write else side, "write": side if write else empty,
+                      "usr_cpu": 20.0, "sys_cpu": 30.0}]}
 
 
 def write_fio(d, runs):
@@ -348,18 +350,41 @@ class Fio(unittest.TestCase):
         self.assertEqual(c["per_rep_range"], [1.4, 1.5])  # 700/500, 900/600
         self.assertAlmostEqual(c["prereg_over_ceiling"], 800 / 1100)
         self.assertEqual(c["prereg_range"], [700, 900])
+        # Guest CPU per I/O: half a CPU over 900 and 700 IOPS, median of the two
+        self.assertAlmostEqual(c["prereg_cpu_us_per_io"], (0.5 / 900 + 0.5 / 700) / 2 * 1e6)
+        self.assertAlmostEqual(c["nonprereg_cpu_us_per_io"], (0.5 / 600 + 0.5 / 500) / 2 * 1e6)
+
+    def test_order_is_read_from_the_index(self):
+        md, _, _ = prereg_fio.section(self.d)
+        self.assertIn("run A B A B;", md[0])
+        p = os.path.join(self.d, "l2-fio", "l2-fio.json")
+        with open(p) as f:
+            idx = json.load(f)
+        for i, r in enumerate(idx["runs"]):
+            r["seq"] = i
+        with open(p, "w") as f:
+            json.dump(idx, f)
+        md, _, _ = prereg_fio.section(self.d)
+        self.assertIn("run A B B A (odd repetitions preregistered first", md[0])
 
     def test_goals_verdicts(self):
         _, _, goals = prereg_fio.section(self.d)
         g = {x["goal"]: x for x in goals}
         vs_non = g["fio 4k random read, QD1, dynamic DMA: prereg / non-prereg"]
         vs_ceil = g["fio 4k random read, QD1, dynamic DMA: prereg / L1 ceiling"]
-        self.assertEqual(vs_non["verdict"], "met")      # paired 1.4 and 1.5: [1.40, 1.50] >= 1.3
-        self.assertEqual(vs_non["ci"], [1.4, 1.5])
-        # 800 / 1100 = 0.73, but two repetitions a side give [0.58, 0.90]: it straddles 0.8
+        # Pairs 1.4 and 1.5: both above 1.3, but two pairs give a t interval
+        # (1 degree of freedom, t = 12.706) far too wide to claim the goal
+        logs = [math.log(1.4), math.log(1.5)]
+        half = 12.706 * abs(logs[0] - logs[1]) / math.sqrt(2) / math.sqrt(2)
+        self.assertEqual(vs_non["verdict"], "inconclusive")
+        self.assertAlmostEqual(vs_non["value"], math.sqrt(1.4 * 1.5))
+        self.assertAlmostEqual(vs_non["ci"][0], math.exp(sum(logs) / 2 - half), places=3)
+        self.assertAlmostEqual(vs_non["ci"][1], math.exp(sum(logs) / 2 + half), places=3)
+        # 800 / 1100 = 0.73, but two repetitions a side straddle 0.8
         self.assertEqual(vs_ceil["verdict"], "inconclusive")
-        self.assertAlmostEqual(vs_ceil["ci"][0], 700 / 1200)
-        self.assertAlmostEqual(vs_ceil["ci"][1], 900 / 1000)
+        self.assertLess(vs_ceil["ci"][0], 0.8)
+        self.assertGreater(vs_ceil["ci"][1], 0.8)
+        self.assertAlmostEqual(vs_ceil["value"], math.sqrt(700 * 900) / math.sqrt(1000 * 1200))
         qd32 = g["fio 4k random read, QD32, dynamic DMA: prereg / non-prereg"]
         self.assertEqual(qd32["verdict"], "n/a (not measured)")
 
@@ -392,7 +417,14 @@ class Iperf(unittest.TestCase):
         for mode, rep, bps in (("on", 1, 600e6), ("off", 1, 400e6), ("on", 2, 500e6), ("off", 2, 500e6)):
             name = f"fio/l2-dynamic-{mode}-rep{rep}-iperf3-P1.json"
             with open(os.path.join(self.d, "l2-fio", name), "w") as f:
-                json.dump({"end": {"sum_received": {"bits_per_second": bps}, "sum_sent": {"retransmits": 3}}}, f)
+                # Three 1 s intervals; the v1 run of rep 1 stalls in its second
+                stall = mode == "off" and rep == 1
+                ivals = [{"sum": {"bits_per_second": bps, "seconds": 1.0}},
+                         {"sum": {"bits_per_second": 0 if stall else bps, "seconds": 4.5 if stall else 1.0}},
+                         {"sum": {"bits_per_second": bps, "seconds": 1.0}}]
+                json.dump({"intervals": ivals,
+                           "end": {"sum_received": {"bits_per_second": bps, "seconds": 6.5 if stall else 3.0},
+                                   "sum_sent": {"retransmits": 3}}}, f)
             idx["runs"].append({"kind": "l2", "dma": "dynamic", "mode": mode, "rep": rep, "job": "iperf3-P1",
                                 "file": name})
         with open(idx_p, "w") as f:
@@ -400,6 +432,17 @@ class Iperf(unittest.TestCase):
 
     def tearDown(self):
         self.tmp.cleanup()
+
+    def test_each_run_shows_its_stalls(self):
+        p = os.path.join(self.d, "l2-fio", "fio", "l2-dynamic-off-rep1-iperf3-P1.json")
+        s = prereg_iperf.iperf_summary(p)
+        self.assertEqual((s["intervals"], s["zero_intervals"], s["min_interval_bps"]), (3, 1, 0))
+        self.assertEqual((s["longest_interval_s"], s["seconds"], s["retransmits"]), (4.5, 6.5, 3))
+        md, _, _ = prereg_iperf.section(self.d)
+        self.assertIn("| dynamic | non-prereg | 1 | TCP, 1 stream | 400 | 3 | 3 | 1 | 0 Mbit/s | 4.5 s | 6.5 s |",
+                      md)
+        self.assertIn("| dynamic | prereg | 1 | TCP, 1 stream | 600 | 3 | 3 | 0 | 600 Mbit/s | 1.0 s | 3.0 s |",
+                      md)
 
     def test_fio_ignores_iperf_runs(self):
         _, rows = prereg_fio.load(self.d)
@@ -414,15 +457,18 @@ class Iperf(unittest.TestCase):
         self.assertEqual(c["prereg_range"], [500e6, 600e6])
         self.assertEqual(c["nonprereg_range"], [400e6, 500e6])
         g = {x["goal"]: x for x in goals}
-        # Pairs 1.5 and 1.0: the interval [1.0, 1.5] includes no change
+        # Pairs 1.5 and 1.0: geometric mean sqrt(1.5); the t interval (1 degree
+        # of freedom) spans far across no change
         one = g["iperf3 TCP, 1 stream, dynamic DMA: prereg / non-prereg"]
+        centre, half = math.log(1.5) / 2, 12.706 * (math.log(1.5) / math.sqrt(2)) / math.sqrt(2)
         self.assertEqual(one["verdict"], "inconclusive")
-        self.assertEqual(one["ci"], [1.0, 1.5])
-        self.assertIn("1.25x [1.00x, 1.50x]", "\n".join(md))
+        self.assertAlmostEqual(one["ci"][0], math.exp(centre - half), places=3)
+        self.assertAlmostEqual(one["ci"][1], math.exp(centre + half), places=3)
+        self.assertIn(f"{math.sqrt(1.5):.2f}x [{math.exp(centre - half):.2f}x, {math.exp(centre + half):.2f}x]",
+                      "\n".join(md))
         self.assertEqual(g["iperf3 TCP, 4 streams, dynamic DMA: prereg / non-prereg"]["verdict"],
                          "n/a (not measured)")
 
-    @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed")
     def test_plot_has_both_modes(self):
         (title, svg), = prereg_iperf.plots(self.d)
         self.assertIn("iperf3", title)
@@ -433,10 +479,11 @@ class Iperf(unittest.TestCase):
     def test_summary_names_the_nic_ratio(self):
         write_results(self.d, [])
         md, _ = pr.build_report(self.d)
-        # The paired median and its interval, as in the iperf3 table (the
-        # ratio of medians, 1.22x, is not what the table or the goal use)
-        self.assertIn("one TCP stream carries 1.25x [1.00x, 1.50x] the throughput with preregistration "
-                      "(median of paired repetitions, 95% interval", md)
+        # The paired geometric mean and its interval, as in the iperf3 table
+        centre, half = math.log(1.5) / 2, 12.706 * (math.log(1.5) / math.sqrt(2)) / math.sqrt(2)
+        self.assertIn(f"one TCP stream carries {math.sqrt(1.5):.2f}x [{math.exp(centre - half):.2f}x, "
+                      f"{math.exp(centre + half):.2f}x] the throughput with preregistration "
+                      "(geometric mean of paired repetitions, 95% interval", md)
 
     def test_iperf_error_is_reported(self):
         p = os.path.join(self.d, "l2-fio", "fio", "l2-dynamic-on-rep1-iperf3-P1.json")
@@ -448,14 +495,42 @@ class Iperf(unittest.TestCase):
 
 
 class Stats(unittest.TestCase):
-    def test_paired_median_and_interval(self):
+    def test_paired_geometric_mean_and_t_interval(self):
         r = prereg_stats.paired({1: 150, 2: 140, 3: 145}, {1: 100, 2: 100, 3: 100})
         self.assertEqual(r["n"], 3)
-        self.assertAlmostEqual(r["value"], 1.45)
-        self.assertEqual(r["ci"], [1.4, 1.5])
+        logs = [math.log(1.5), math.log(1.4), math.log(1.45)]
+        mean = sum(logs) / 3
+        sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / 2)
+        half = 4.303 * sd / math.sqrt(3)          # t, 2 degrees of freedom
+        self.assertAlmostEqual(r["value"], (1.5 * 1.4 * 1.45) ** (1 / 3))
+        self.assertAlmostEqual(r["ci"][0], math.exp(mean - half))
+        self.assertAlmostEqual(r["ci"][1], math.exp(mean + half))
+        # Five tight pairs clear a 1.3x goal; the same centre from two does not
+        five = prereg_stats.paired({i: v for i, v in enumerate([140, 142, 145, 143, 141])},
+                                   {i: 100 for i in range(5)})
+        self.assertEqual(prereg_stats.verdict(five, 1.3), "met")
+        two = prereg_stats.paired({1: 140, 2: 145}, {1: 100, 2: 100})
+        self.assertEqual(prereg_stats.verdict(two, 1.3), "inconclusive")
         # Only the repetitions both sides have are paired
         self.assertEqual(prereg_stats.paired({1: 2, 2: 3}, {2: 1})["n"], 1)
         self.assertIsNone(prereg_stats.paired({1: 2}, {2: 1}))
+
+    def test_unpaired_welch_interval(self):
+        # Equal spread and size on both sides: Welch's df is 2 (n - 1) * 2 = 4
+        r = prereg_stats.unpaired([200, 220, 180], [100, 110, 90])
+        logs_a = [math.log(v) for v in (200, 220, 180)]
+        logs_b = [math.log(v) for v in (100, 110, 90)]
+        def var(xs):
+            m = sum(xs) / len(xs)
+            return sum((x - m) ** 2 for x in xs) / (len(xs) - 1)
+        se = math.sqrt(var(logs_a) / 3 + var(logs_b) / 3)
+        centre = sum(logs_a) / 3 - sum(logs_b) / 3
+        self.assertAlmostEqual(r["value"], math.exp(centre))
+        self.assertAlmostEqual(r["ci"][0], math.exp(centre - 2.776 * se))
+        self.assertAlmostEqual(r["ci"][1], math.exp(centre + 2.776 * se))
+        self.assertEqual(prereg_stats.t975(4), 2.776)
+        self.assertEqual(prereg_stats.t975(11), 2.228)    # between rows: the wider one
+        self.assertEqual(prereg_stats.t975(500), 1.960)
 
     def test_same_input_same_interval(self):
         a = prereg_stats.unpaired([5, 7, 6, 9], [3, 4, 4.5])
