@@ -211,17 +211,21 @@ class Report(unittest.TestCase):
 
     def test_l2_window_section(self):
         write_results(self.d, [])
-        for k, secs, tces in (("ours", 2.0, 262144), ("upstream", 5.0, None)):
+        for k, secs, tces, reg_us, run_s in (("ours", 2.0, 262144, 320000, 40),
+                                             ("upstream", 5.0, None, 990000, 47)):
             os.makedirs(os.path.join(self.d, f"l2-window-{k}"))
             with open(os.path.join(self.d, f"l2-window-{k}", "l2-window.json"), "w") as f:
                 json.dump({"schema": "prereg-l2-window/1", "runs": [
                     {"ram_bytes": 1 << 30, "ddw_seconds": secs, "mapped_tces_max": tces, "direct_mapping": 1,
-                     "nvme_direct_mapping": 1, "data_ok": True}]}, f)
+                     "nvme_direct_mapping": 1, "data_ok": True, "qemu_register_us": reg_us,
+                     "l2_run_seconds": run_s}]}, f)
         md, data = pr.build_report(self.d)
         row = data["l2_window"][0]
         self.assertAlmostEqual(row["ours_over_upstream"], 0.4)
         self.assertAlmostEqual(row["ours_ns_per_tce"], 2e9 / 262144)
-        self.assertIn("| 1024 MiB | 5.00 s | 2.00 s | 0.40x | 1 / 1; 1 / 1 | 262144 | 7.6 µs | intact |", md)
+        self.assertIn("| 1024 MiB | 5.00 s | 2.00 s | 0.40x | 1 / 1; 1 / 1 | 262144 | 7.6 µs | "
+                      "990.0 ms; 320.0 ms | 47 s; 40 s | intact |", md)
+        self.assertEqual(row["qemu_register_us"], {"upstream": 990000, "ours": 320000})
 
     def test_l2_window_no_per_tce_when_the_nvme_maps_per_io(self):
         write_results(self.d, [])
@@ -232,7 +236,8 @@ class Report(unittest.TestCase):
                  "nvme_direct_mapping": 0, "data_ok": True}]}, f)
         md, data = pr.build_report(self.d)
         self.assertIsNone(data["l2_window"][0]["ours_ns_per_tce"])
-        self.assertIn("| n/a | 15.0 ms | n/a | n/a; 1 / 0 | 24 | n/a | intact |", md)
+        # Older results have no registration or run time: n/a, not zero
+        self.assertIn("| n/a | 15.0 ms | n/a | n/a; 1 / 0 | 24 | n/a | n/a; n/a | n/a; n/a | intact |", md)
 
     def test_components_are_copied_and_named(self):
         write_results(self.d, [])

@@ -61,10 +61,26 @@ void sysinfo_write_kernel(struct json_out *j)
 	json_end_object(j);
 }
 
+/* The [selected] word of a sysfs choice file, e.g. THP's "always [madvise] never". */
+static void sysfs_choice(const char *path, char *out, size_t len)
+{
+	char line[256], *open, *close;
+	FILE *f = fopen(path, "r");
+
+	snprintf(out, len, "unknown");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && (open = strchr(line, '[')) && (close = strchr(open, ']'))) {
+		*close = '\0';
+		snprintf(out, len, "%s", open + 1);
+	}
+	fclose(f);
+}
+
 void sysinfo_write_machine(struct json_out *j)
 {
 	char cpu[256] = "unknown", platform[256] = "unknown", model[256] = "unknown";
-	char mem[64] = "0";
+	char mem[64] = "0", mmu[64] = "unknown", thp[32], thp_defrag[32];
 
 	proc_field("/proc/cpuinfo", "cpu", cpu, sizeof(cpu));
 	proc_field("/proc/cpuinfo", "platform", platform, sizeof(platform));
@@ -72,6 +88,10 @@ void sysinfo_write_machine(struct json_out *j)
 	if (!strcmp(cpu, "unknown"))
 		proc_field("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
 	proc_field("/proc/meminfo", "MemTotal", mem, sizeof(mem));
+	/* Hash or Radix: the MMU changes what pinning and faulting cost */
+	proc_field("/proc/cpuinfo", "MMU", mmu, sizeof(mmu));
+	sysfs_choice("/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp));
+	sysfs_choice("/sys/kernel/mm/transparent_hugepage/defrag", thp_defrag, sizeof(thp_defrag));
 	json_key(j, "machine");
 	json_begin_object(j);
 	json_kv_string(j, "cpu", cpu);
@@ -79,6 +99,9 @@ void sysinfo_write_machine(struct json_out *j)
 	json_kv_string(j, "model", model);
 	json_kv_int(j, "ncpus", sysconf(_SC_NPROCESSORS_ONLN));
 	json_kv_int(j, "mem_total_kib", atol(mem));
+	json_kv_string(j, "mmu", mmu);
+	json_kv_string(j, "thp_enabled", thp);
+	json_kv_string(j, "thp_defrag", thp_defrag);
 	json_end_object(j);
 }
 
