@@ -80,6 +80,13 @@ int spapr_dev_prepare(const char *bdf, const char *class_prefix, struct spapr_de
 	ssize_t n;
 
 	memset(dev, 0, sizeof(*dev));
+	/*
+	 * On a real host the runner names the one NVMe the tests may take
+	 * (PREREG_NVME); the first one found might hold the root file system.
+	 */
+	if ((!bdf || !*bdf) && !strcmp(class_prefix, SPAPR_CLASS_NVME) && getenv("PREREG_NVME") &&
+	    *getenv("PREREG_NVME"))
+		bdf = getenv("PREREG_NVME");
 	if (bdf && *bdf) {
 		snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
 	} else if (find_by_class(class_prefix, dev->bdf, sizeof(dev->bdf))) {
