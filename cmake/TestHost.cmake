@@ -14,6 +14,19 @@
 # ALLOW_WARNINGS allow that line.
 # The one place that knows how a test reaches the test host.
 set(PREREG_RUNNER "${CMAKE_SOURCE_DIR}/ci/testhost-run")
+# On a real POWER host (native runs) the tests touch only the devices named
+# here; the runner refuses to run natively without PREREG_DEVICE.
+set(PREREG_DEVICE "" CACHE STRING "native runs: PCI address of the NVMe the tests may take")
+set(PREREG_NIC "" CACHE STRING "native runs: PCI address of the NIC the network tests may pass through")
+set(PREREG_PEER_NIC "" CACHE STRING "native runs: interface the network peer may move into its namespace")
+set(PREREG_DEVICE_ARGS)
+foreach(v DEVICE NIC PEER_NIC)
+  if(PREREG_${v})
+    string(TOLOWER "--${v}" opt)
+    string(REPLACE "_" "-" opt "${opt}")
+    list(APPEND PREREG_DEVICE_ARGS ${opt} ${PREREG_${v}})
+  endif()
+endforeach()
 
 function(add_testhost_test)
   cmake_parse_arguments(T "" "NAME;KERNEL;TIMEOUT;OUT"
@@ -41,7 +54,7 @@ function(add_testhost_test)
     COMMAND ${T_HOST_CHECK} ${PREREG_RUNNER}
       --kernel ${kdir} --rootfs ${CMAKE_BINARY_DIR}/rootfs
       --bin ${PREREG_TESTHOST_BIN} --mem ${PREREG_TESTHOST_MEM}
-      --out ${out} --timeout ${runner_timeout}
+      --out ${out} --timeout ${runner_timeout} ${PREREG_DEVICE_ARGS}
       ${T_RUNNER_ARGS} ${allow_args}
       -- ${T_COMMAND})
   set(required suite kernel_${T_KERNEL} rootfs)
