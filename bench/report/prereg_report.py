@@ -25,6 +25,7 @@ import shutil
 import statistics
 import sys
 
+import prereg_bottom
 import prereg_plots
 import prereg_stats
 import prereg_fio
@@ -573,9 +574,16 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
             summary.append(f"Through the passthrough NIC of such a guest, one TCP stream carries "
                            f"{prereg_stats.fmt(c['paired'])} the throughput with preregistration (geometric "
                            f"mean of paired repetitions, 95% interval; see \"iperf3\").")
+    bottom_md, bottom_data = prereg_bottom.section(
+        fio_rows, ip_rows, goals_section(doc, up)[1] if up is not None else [],
+        l2_window_section(results_dir)[1])
     md = [f"# {title}", ""]
     md.append(f"_Generated {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
               + (f" from run `{run_label}`" if run_label else "") + "._")
+    md.append("")
+    md.append("## Bottom line")
+    md.append("")
+    md += bottom_md
     md.append("")
     md.append("## Summary")
     md.append("")
@@ -682,7 +690,7 @@ def build_report(results_dir, title="prereg: preregistered (v2) vs non-preregist
             "fio": fio_data if fio_md else [], "fio_goals": fio_goals if fio_md else [],
             "iperf3": ip_data, "iperf3_goals": ip_goals, "testhost": th,
             "kernel_in_host": doc.get("kernel"), "machine_in_host": doc.get("machine"),
-            "run": run_label, "suite_seconds": suite_seconds}
+            "run": run_label, "suite_seconds": suite_seconds, "bottom_line": bottom_data}
     return "\n".join(md), data
 
 

@@ -12,6 +12,7 @@ import prereg_report as pr  # noqa: E402
 import prereg_fio  # noqa: E402
 import prereg_iperf  # noqa: E402
 import prereg_stats  # noqa: E402
+import prereg_bottom  # noqa: E402
 
 
 def stats(p50, n=100):
@@ -564,6 +565,38 @@ class Stats(unittest.TestCase):
         self.assertAlmostEqual(r["ci"][0], 1.25)
         self.assertAlmostEqual(r["ci"][1], 4.0)
         self.assertEqual(prereg_stats.fmt(r), "2.00x [1.25x, 4.00x]")
+
+
+class BottomLine(unittest.TestCase):
+    def test_reading_needs_the_whole_interval_on_one_side(self):
+        self.assertEqual(prereg_bottom.effect({"value": 1.8, "ci": (0.83, 3.9)}),
+                         "no difference shown (the interval includes 1)")
+        self.assertEqual(prereg_bottom.effect({"value": 1.15, "ci": (1.06, 1.26)}),
+                         "better with preregistration")
+        self.assertEqual(prereg_bottom.effect({"value": 0.8, "ci": (0.7, 0.9)}),
+                         "worse with preregistration")
+        self.assertEqual(prereg_bottom.effect({"value": 1.2, "ci": None}), "one repetition: no interval")
+        self.assertEqual(prereg_bottom.effect(None), "not measured")
+
+    def test_default_mode_says_the_window_is_mixed_in(self):
+        self.assertIn("64-bit window", prereg_bottom.effect({"value": 1.3, "ci": (1.2, 1.4)}, "default"))
+        self.assertNotIn("64-bit window", prereg_bottom.effect({"value": 1.3, "ci": (1.2, 1.4)}, "dynamic"))
+
+    def test_rows_come_from_the_sections(self):
+        fio = [{"dma": "dynamic", "job": "randread-4k-qd1", "paired": {"value": 1.1, "ci": (0.9, 1.3)}}]
+        goals = [{"goal": "4096-page MAP+UNMAP p50, speed-up of our v2 over upstream v2", "value": 30.0,
+                  "ci": (29.0, 31.0), "verdict": "met"},
+                 {"goal": "REGISTER throughput, anon: ours / upstream", "value": 1.0, "ci": None,
+                  "verdict": "inconclusive"}]
+        l2 = [{"ram_bytes": 1 << 30, "qemu_register_us": {"ours": 1500000, "upstream": None}}]
+        md, data = prereg_bottom.section(fio, [], goals, l2)
+        text = "\n".join(md)
+        self.assertIn("| 1.10x [0.90x, 1.30x] | no difference shown", text)
+        self.assertIn("| 30.00x [29.00x, 31.00x] | goal met |", text)
+        self.assertNotIn("REGISTER throughput", text)
+        self.assertIn("1024 MiB guest's RAM at start (ours; upstream kernel) | 1.50 s; n/a |", text)
+        self.assertEqual(len(data["buys"]), 1)
+        self.assertEqual(data["costs"][0]["ours_us"], 1500000)
 
 if __name__ == "__main__":
     unittest.main()
