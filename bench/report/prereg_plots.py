@@ -118,9 +118,42 @@ def regions_scaling(ours, up):
     return svg and ("Map cost against the number of registered regions (v2)", svg)
 
 
+# Recorded percentiles, evenly spaced on the x axis (a linear one would
+# crush p99 and max into one point)
+PERCENTILES = ("min", "p50", "p90", "p99", "max")
+SIZE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
+
+
+def latency_distribution(ours, up):
+    """MAP+UNMAP latency at each recorded percentile (min, p50, p90, p99,
+    max of all timed calls pooled), v1 and v2 on our kernel, one line per
+    size: where the tails go, which the medians elsewhere do not show."""
+    series = []
+    for mode in ("v1", "v2"):
+        for r in sorted(rows(ours, "map", mode=mode, op="map_unmap"), key=lambda r: r["pages"]):
+            st = r["stats"]
+            if all(k in st for k in PERCENTILES):
+                series.append((mode, r["pages"], [f"{x} {st[k] / 1e3:.3f}" for x, k in enumerate(PERCENTILES)]))
+    if not series:
+        return None
+    sizes = sorted({pages for _, pages, _ in series})
+    color = {pages: SIZE_COLORS[i % len(SIZE_COLORS)] for i, pages in enumerate(sizes)}
+    script = "".join(block(f"d{i}", pts) for i, (_, _, pts) in enumerate(series))
+    script += ("set logscale y\nset xlabel 'timed calls, pooled over repetitions'\n"
+               "set ylabel 'MAP+UNMAP latency (µs)'\nset key outside right\nset grid\n"
+               "set xtics (" + ", ".join(f"'{k}' {x}" for x, k in enumerate(PERCENTILES)) + ")\n"
+               f"set xrange [-0.2:{len(PERCENTILES) - 0.8}]\n")
+    script += "plot " + ", ".join(
+        f"$d{i} using 1:2 with linespoints lw 2 pt {7 if mode == 'v2' else 6} "
+        f"dt {1 if mode == 'v2' else 2} lc rgb '{color[pages]}' title '{mode}, {pages} p'"
+        for i, (mode, pages, _) in enumerate(series)) + "\n"
+    return ("MAP_DMA + UNMAP_DMA latency distribution on our kernel, v1 (dashed) and v2, by pages per "
+            "call (all timed calls pooled; log scale)", gnuplot_svg(script))
+
+
 def all_plots(ours, up):
     out = []
-    for f in (map_latency, register_throughput, regions_scaling):
+    for f in (map_latency, latency_distribution, register_throughput, regions_scaling):
         p = f(ours, up)
         if p:
             out.append(p)

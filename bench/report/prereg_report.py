@@ -501,13 +501,25 @@ def l2_window_section(results_dir):
     return out, data
 
 
+def uapi_doc(path):
+    """The uAPI selftest's result: one document (prereg-uapi/1), or the
+    kernel record followed by one object per case (prereg-uapi/2, the
+    kselftest_harness version, which appends case by case)."""
+    objs = prereg_json.read_stream(path, ReportError, "uAPI selftest")
+    if len(objs) == 1 and "cases" in objs[0]:
+        return objs[0]
+    if not objs or "kernel" not in objs[0]:
+        raise ReportError(f"{path}: no kernel record first")
+    return {"kernel": objs[0]["kernel"], "cases": [o for o in objs[1:] if "id" in o]}
+
+
 def uapi_lines(results_dir):
     """One line on the uAPI selftest per kernel, when it ran."""
     out = []
     for k in ("upstream", "ours"):
         p = os.path.join(results_dir, f"uapi-{k}", "uapi.json")
         if os.path.exists(p):
-            d = load_json(p)
+            d = uapi_doc(p)
             bad = [c["id"] for c in d["cases"] if not c["ok"]]
             out.append(f"- uAPI selftest on {k} (`{d['kernel']['release']}`): {len(d['cases']) - len(bad)} of "
                        f"{len(d['cases'])} cases as specified" + (f"; differs in {', '.join(bad)}" if bad else "") + ".")

@@ -268,7 +268,9 @@ class Report(unittest.TestCase):
         with open(os.path.join(self.d, "out", "report.html")) as f:
             page = f.read()
         self.assertTrue(page.startswith("<!DOCTYPE html>"))
-        self.assertEqual(page.count("<svg"), 2)   # map latency and regions; no registration rows
+        # map latency, its distribution and regions; no registration rows
+        self.assertEqual(page.count("<svg"), 3)
+        self.assertIn("latency distribution", page)
         self.assertIn("MAP_DMA + UNMAP_DMA latency by size", page)
         self.assertIn("<table>", page)
         self.assertLess(page.index("<h2>Plots</h2>"), page.index("<h2>What ran</h2>"))
@@ -283,6 +285,19 @@ class Report(unittest.TestCase):
         md, _ = pr.build_report(self.d)
         self.assertIn("uAPI selftest on upstream (`upstream`): 1 of 2 cases as specified; differs in b.", md)
         self.assertIn("uAPI selftest on ours (`ours`): 2 of 2 cases as specified.", md)
+
+    def test_uapi_lines_of_the_harness_stream(self):
+        write_results(self.d, [])
+        os.makedirs(os.path.join(self.d, "uapi-ours"))
+        with open(os.path.join(self.d, "uapi-ours", "uapi.json"), "w") as f:
+            f.write('{"schema":"prereg-uapi/2","kernel":{"release":"k"}}\n'
+                    '{"test":"t","id":"a","ok":true}\n{"test":"t","id":"b","ok":false}\n')
+        md, _ = pr.build_report(self.d)
+        self.assertIn("uAPI selftest on ours (`k`): 1 of 2 cases as specified; differs in b.", md)
+        with open(os.path.join(self.d, "uapi-ours", "uapi.json"), "a") as f:
+            f.write('{"id": ')
+        with self.assertRaisesRegex(pr.ReportError, "not valid uAPI selftest JSON"):
+            pr.build_report(self.d)
 
     def test_missing_results_is_a_clear_error(self):
         with self.assertRaisesRegex(pr.ReportError, "missing result file: .*mapbench.json"):
