@@ -12,7 +12,11 @@
                                       one table, a column per kernel
 
 RUNNER is the ci/testhost-run command line; its --out directory is in
-$PREREG_TEST_OUT.
+$PREREG_TEST_OUT, where the selftest (a kselftest_harness program) leaves
+its TAP output (uapi.tap) and its cases as a stream of JSON objects
+(uapi.json: the kernel first, then one object per case). A run counts only
+if no test was skipped or errored and every test of the TAP plan reported
+cases: a selftest that skips (no devices) fails here, it never passes.
 """
 import json
 import os
@@ -20,7 +24,26 @@ import re
 import subprocess
 import sys
 
+from ktap import RunError, parse_tap
+
 SPLAT = re.compile(r"WARNING:|BUG:|Oops|Unable to handle|kernel BUG")
+
+
+def load_cases(path):
+    """The uapi.json stream as {"kernel": ..., "cases": [...]}."""
+    with open(path) as f:
+        text = f.read()
+    objs, dec, pos = [], json.JSONDecoder(), 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos == len(text):
+            break
+        obj, pos = dec.raw_decode(text, pos)
+        objs.append(obj)
+    if not objs or "kernel" not in objs[0]:
+        raise RunError(f"{path}: no kernel record first")
+    return {"kernel": objs[0]["kernel"], "cases": [o for o in objs[1:] if "id" in o]}
 
 
 def run(runner):
@@ -29,11 +52,34 @@ def run(runner):
     if rc not in (0, 1):
         print(f"uapi_check: the selftest did not complete (exit {rc})")
         sys.exit(1)
-    with open(os.path.join(out, "uapi.json")) as f:
-        doc = json.load(f)
+    try:
+        tests = parse_tap(os.path.join(out, "uapi.tap"))
+        doc = load_cases(os.path.join(out, "uapi.json"))
+        check_complete(tests, doc)
+    except (OSError, ValueError, RunError) as e:
+        print(f"uapi_check: FAIL: not a complete run: {e}")
+        sys.exit(1)
     with open(os.path.join(out, ".job", "dmesg"), errors="replace") as f:
         splats = [l.rstrip() for l in f if SPLAT.search(l)]
     return doc, splats
+
+
+def check_complete(tests, doc):
+    """Every TAP test logged cases, and a test failed exactly when one of
+    its cases did (a test that fails on its own, e.g. an ASSERT in its
+    set-up, is a failed run, not a defect of the kernel)."""
+    by_test = {}
+    for c in doc["cases"]:
+        by_test.setdefault("uapi." + c["test"], []).append(c["ok"])
+    for name, passed in tests.items():
+        if name not in by_test:
+            raise RunError(f"test {name} logged no case")
+        if passed != all(by_test[name]):
+            raise RunError(f"test {name} {'passed' if passed else 'failed'} but its cases say "
+                           f"{'all ok' if all(by_test[name]) else 'some failed'} (see uapi.tap)")
+    extra = set(by_test) - set(tests)
+    if extra:
+        raise RunError(f"cases of tests the TAP output does not list: {sorted(extra)}")
 
 
 def load_defects(path):
@@ -81,8 +127,7 @@ def check_upstream(defects_path, runner):
 def table(up_dir, ours_dir, defects_path, out_path):
     docs = {}
     for name, d in (("upstream", up_dir), ("ours", ours_dir)):
-        with open(os.path.join(d, "uapi.json")) as f:
-            docs[name] = json.load(f)
+        docs[name] = load_cases(os.path.join(d, "uapi.json"))
     defects = load_defects(defects_path)
     up = {c["id"]: c for c in docs["upstream"]["cases"]}
     lines = ["| case | want | upstream `%s` | ours `%s` | upstream defect |" % (

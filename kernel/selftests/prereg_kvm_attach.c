@@ -10,18 +10,21 @@
  * unmap), so sharing the table would let one side release what the other
  * pinned. The attach must be refused for v1 (EPERM) and work for v2.
  *
- * usage: prereg_kvm_attach v1|v2. Exit 0 when the answer is the expected
- * one, 1 when not, 2 on a setup error (no /dev/kvm, no VFIO device).
+ * A kselftest_harness test, one variant per container type; it skips
+ * without /dev/kvm or an NVMe alone in its IOMMU group.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "kselftest_harness.h"
 
 #include "anon_mem.h"
 #include "vfio_spapr.h"
@@ -35,82 +38,104 @@
 #define KVM_VM_PPC_HV 1
 #endif
 
-static int setup_error(const char *what)
-{
-	fprintf(stderr, "prereg_kvm_attach: error: %s: %s\n", what, strerror(errno));
-	return 2;
-}
+FIXTURE(attach) {
+	struct spapr_container ct;
+	bool ct_open;
+	long page;
+	void *mem;
+	int kvm, vm, table, vfio_dev;
+};
 
-int main(int argc, char **argv)
+FIXTURE_VARIANT(attach) {
+	enum spapr_mode mode;
+	int want_errno;
+};
+
+FIXTURE_VARIANT_ADD(attach, v1) {
+	.mode = SPAPR_V1,
+	.want_errno = EPERM,
+};
+
+FIXTURE_VARIANT_ADD(attach, v2) {
+	.mode = SPAPR_V2,
+	.want_errno = 0,
+};
+
+/* A container whose default window exists (something is mapped through
+ * it), a HV guest with a TCE table over that window, and a KVM VFIO device
+ * that knows the container's group. */
+FIXTURE_SETUP(attach)
 {
 	struct kvm_create_spapr_tce_64 tce = { .liobn = 0x80000001, .page_shift = 12 };
 	struct kvm_create_device vfio_dev = { .type = KVM_DEV_TYPE_VFIO };
-	struct kvm_vfio_spapr_tce param;
-	struct kvm_device_attr attr = { .group = KVM_DEV_VFIO_FILE };
-	struct spapr_container ct;
+	struct kvm_device_attr attr = {
+		.group = KVM_DEV_VFIO_FILE, .attr = KVM_DEV_VFIO_FILE_ADD,
+	};
 	struct spapr_dev dev;
-	enum spapr_mode mode;
-	int kvm, vm, table, ret, err;
-	long page = sysconf(_SC_PAGESIZE);
-	void *mem;
 
-	if (argc != 2 || (strcmp(argv[1], "v1") && strcmp(argv[1], "v2"))) {
-		fprintf(stderr, "usage: prereg_kvm_attach v1|v2\n");
-		return 2;
-	}
-	mode = !strcmp(argv[1], "v1") ? SPAPR_V1 : SPAPR_V2;
-	if (spapr_dev_prepare(NULL, SPAPR_CLASS_NVME, &dev) || spapr_open(&dev, mode, &ct))
-		return 2;
-	/* The default window exists once something was mapped through it */
-	mem = anon_mem((size_t)page, 0);
-	if (!mem || (mode == SPAPR_V2 && spapr_register(&ct, mem, (uint64_t)page)) ||
-	    spapr_map(&ct, mem, ct.dma32_start, (uint64_t)page))
-		return setup_error("mapping a page to create the default window");
+	self->kvm = self->vm = self->table = self->vfio_dev = -1;
+	self->page = sysconf(_SC_PAGESIZE);
+	if (access("/dev/kvm", R_OK | W_OK))
+		SKIP(return, "no /dev/kvm");
+	if (spapr_dev_prepare(NULL, SPAPR_CLASS_NVME, &dev))
+		SKIP(return, "no NVMe alone in its IOMMU group");
+	ASSERT_EQ(0, spapr_open(&dev, variant->mode, &self->ct));
+	self->ct_open = true;
+	self->mem = anon_mem((size_t)self->page, 0);
+	ASSERT_NE(NULL, self->mem);
+	if (variant->mode == SPAPR_V2)
+		ASSERT_EQ(0, spapr_register(&self->ct, self->mem, (uint64_t)self->page));
+	ASSERT_EQ(0, spapr_map(&self->ct, self->mem, self->ct.dma32_start, (uint64_t)self->page));
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		return setup_error("/dev/kvm");
-	vm = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_HV);
-	if (vm < 0)
-		return setup_error("KVM_CREATE_VM (HV)");
-	tce.offset = ct.dma32_start >> tce.page_shift;
-	tce.size = ct.dma32_size >> tce.page_shift;
-	table = ioctl(vm, KVM_CREATE_SPAPR_TCE_64, &tce);
-	if (table < 0)
-		return setup_error("KVM_CREATE_SPAPR_TCE_64");
-	if (ioctl(vm, KVM_CREATE_DEVICE, &vfio_dev))
-		return setup_error("KVM_CREATE_DEVICE (VFIO)");
-
-	attr.attr = KVM_DEV_VFIO_FILE_ADD;
-	attr.addr = (uintptr_t)&ct.group_fd;
-	if (ioctl(vfio_dev.fd, KVM_SET_DEVICE_ATTR, &attr))
-		return setup_error("KVM_DEV_VFIO_FILE_ADD");
-
-	param.groupfd = ct.group_fd;
-	param.tablefd = table;
-	attr.attr = KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE;
-	attr.addr = (uintptr_t)&param;
-	ret = ioctl(vfio_dev.fd, KVM_SET_DEVICE_ATTR, &attr);
-	err = ret ? errno : 0;
-	printf("# %s container, window %#llx+%#llx: SET_SPAPR_TCE -> %s\n",
-	       spapr_mode_name(mode), (unsigned long long)ct.dma32_start,
-	       (unsigned long long)ct.dma32_size, err ? strerror(err) : "0");
-
-	if (mode == SPAPR_V1) {
-		printf("%-4s a v1 container's table is refused with EPERM (got %s)\n",
-		       err == EPERM ? "ok" : "FAIL", err ? strerror(err) : "success");
-		ret = err == EPERM ? 0 : 1;
-	} else {
-		printf("%-4s a v2 container's table is attached (got %s)\n", err ? "FAIL" : "ok",
-		       err ? strerror(err) : "success");
-		ret = err ? 1 : 0;
-	}
-
-	close(vfio_dev.fd);
-	close(table);
-	close(vm);
-	close(kvm);
-	spapr_unmap(&ct, ct.dma32_start, (uint64_t)page);
-	spapr_close(&ct);
-	return ret;
+	self->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->kvm) TH_LOG("/dev/kvm: %s", strerror(errno));
+	self->vm = ioctl(self->kvm, KVM_CREATE_VM, KVM_VM_PPC_HV);
+	ASSERT_LE(0, self->vm) TH_LOG("KVM_CREATE_VM (HV): %s", strerror(errno));
+	tce.offset = self->ct.dma32_start >> tce.page_shift;
+	tce.size = self->ct.dma32_size >> tce.page_shift;
+	self->table = ioctl(self->vm, KVM_CREATE_SPAPR_TCE_64, &tce);
+	ASSERT_LE(0, self->table) TH_LOG("KVM_CREATE_SPAPR_TCE_64: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(self->vm, KVM_CREATE_DEVICE, &vfio_dev))
+		TH_LOG("KVM_CREATE_DEVICE (VFIO): %s", strerror(errno));
+	self->vfio_dev = vfio_dev.fd;
+	attr.addr = (uintptr_t)&self->ct.group_fd;
+	ASSERT_EQ(0, ioctl(self->vfio_dev, KVM_SET_DEVICE_ATTR, &attr))
+		TH_LOG("KVM_DEV_VFIO_FILE_ADD: %s", strerror(errno));
 }
+
+FIXTURE_TEARDOWN(attach)
+{
+	if (self->vfio_dev >= 0)
+		close(self->vfio_dev);
+	if (self->table >= 0)
+		close(self->table);
+	if (self->vm >= 0)
+		close(self->vm);
+	if (self->kvm >= 0)
+		close(self->kvm);
+	/* The container last, once KVM let go of its group */
+	if (self->ct_open) {
+		spapr_unmap(&self->ct, self->ct.dma32_start, (uint64_t)self->page);
+		spapr_close(&self->ct);
+	}
+}
+
+TEST_F_TIMEOUT(attach, set_spapr_tce, 120)
+{
+	struct kvm_vfio_spapr_tce param = {
+		.groupfd = self->ct.group_fd, .tablefd = self->table,
+	};
+	struct kvm_device_attr attr = {
+		.group = KVM_DEV_VFIO_FILE, .attr = KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE,
+		.addr = (uintptr_t)&param,
+	};
+	int ret = ioctl(self->vfio_dev, KVM_SET_DEVICE_ATTR, &attr);
+	int err = ret ? errno : 0;
+
+	TH_LOG("%s container, window %#llx+%#llx: SET_SPAPR_TCE -> %s",
+	       spapr_mode_name(variant->mode), (unsigned long long)self->ct.dma32_start,
+	       (unsigned long long)self->ct.dma32_size, err ? strerror(err) : "0");
+	EXPECT_EQ(variant->want_errno, err);
+}
+
+TEST_HARNESS_MAIN

@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,7 @@
 #include <unistd.h>
 
 #include "anon_mem.h"
+#include "check_report.h"
 #include "nvme_vfio.h"
 #include "vfio_spapr.h"
 
@@ -75,39 +75,6 @@ static pthread_t racer_thread;
  * two calls would then rarely overlap at all.
  */
 static atomic_uint go, done;
-static int failures;
-
-/* Counts a failure; says what was checked (printf-style) when it failed,
- * when @shown, or with PREREG_RACE_VERBOSE set */
-static void vcheck(bool ok, bool shown, const char *fmt, va_list ap)
-{
-	if (!ok || shown || getenv("PREREG_RACE_VERBOSE")) {
-		printf("%-4s ", ok ? "ok" : "FAIL");
-		vprintf(fmt, ap);
-		putchar('\n');
-	}
-	if (!ok)
-		failures++;
-}
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vcheck(ok, false, fmt, ap);
-	va_end(ap);
-}
-
-/* check(), always said: the run's summary lines */
-static void check_shown(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vcheck(ok, true, fmt, ap);
-	va_end(ap);
-}
 
 static void spin(double s)
 {
@@ -210,10 +177,10 @@ static void control(struct run *run)
 		memset(run->buf, 0, run->size);
 		st = nvme_read(&c, run->block, run->iova, run->pages);
 	}
-	check(ret == 0 && st == 0 && bad_blocks(run->buf, run->block, run->pages) == 0,
+	check_quiet(ret == 0 && st == 0 && bad_blocks(run->buf, run->block, run->pages) == 0,
 		"control: %u-page run mapped (%ld) and read (status %d), pattern in all blocks",
 		run->pages, ret, st);
-	check(spapr_unmap(&ct, run->iova, run->size) == 0, "control: UNMAP_DMA of the run");
+	check_quiet(spapr_unmap(&ct, run->iova, run->size) == 0, "control: UNMAP_DMA of the run");
 }
 
 static double map_time(struct run *run)
@@ -242,13 +209,13 @@ static void map_unmap_round(unsigned int round, struct run *run)
 	long ret;
 
 	race(run, OP_MAP, OP_UNMAP, delay);
-	check(racers[0].ret == 0 && racers[1].ret == 0,
+	check_quiet(racers[0].ret == 0 && racers[1].ret == 0,
 		"round %u, %u pages: MAP_DMA %ld, UNMAP_DMA %ld (0 expected)",
 		round, run->pages, racers[0].ret, racers[1].ret);
 	ret = spapr_unmap(&ct, run->iova, run->size);
-	check(ret == 0, "round %u, %u pages: final UNMAP_DMA %ld", round, run->pages, ret);
+	check_quiet(ret == 0, "round %u, %u pages: final UNMAP_DMA %ld", round, run->pages, ret);
 	written = pages_written(run);
-	check(written == 0,
+	check_quiet(written == 0,
 		"round %u, %u pages (unmap %.0f us into a %.0f us map): after UNMAP_DMA the device wrote %u probed pages",
 		round, run->pages, delay * 1e6, run->map_s * 1e6, written);
 }
@@ -261,21 +228,21 @@ static void unregister_round(unsigned int round, struct run *run)
 	race(run, OP_MAP, OP_UNREGISTER, delay);
 	map_ret = racers[0].ret;
 	unreg_ret = racers[1].ret;
-	check((map_ret == 0 && unreg_ret == -EBUSY) ||
+	check_quiet((map_ret == 0 && unreg_ret == -EBUSY) ||
 	      (unreg_ret == 0 && (map_ret == -EINVAL || map_ret == -ENXIO)),
 		"round %u: MAP_DMA %ld and UNREGISTER %ld: one of them fails (EBUSY, or EINVAL/ENXIO for the map)",
 		round, map_ret, unreg_ret);
 	if (unreg_ret == 0) {
 		unsigned int written = pages_written(run);
 
-		check(written == 0,
+		check_quiet(written == 0,
 			"round %u: after UNREGISTER won, the device wrote %u probed pages",
 			round, written);
 	} else {
 		ret = spapr_unmap(&ct, run->iova, run->size);
-		check(ret == 0, "UNMAP_DMA after the refused UNREGISTER");
+		check_quiet(ret == 0, "UNMAP_DMA after the refused UNREGISTER");
 		ret = spapr_unregister(&ct, run->buf, run->size);
-		check(ret == 0, "round %u: UNREGISTER once unmapped: %ld", round, ret);
+		check_quiet(ret == 0, "round %u: UNREGISTER once unmapped: %ld", round, ret);
 	}
 	if (spapr_register(&ct, run->buf, run->size))
 		die("REGISTER_MEMORY again after a round");
@@ -356,7 +323,7 @@ int main(int argc, char **argv)
 	{
 		long need = (long)(rounds * NRUNS / 2);
 
-		check_shown(racers[0].ok >= need && racers[1].ok >= need,
+		check(racers[0].ok >= need && racers[1].ok >= need,
 			"progress: mapper %ld and unmapper %ld successful calls (at least %ld each)",
 			racers[0].ok, racers[1].ok, need);
 	}
@@ -366,12 +333,12 @@ int main(int argc, char **argv)
 
 	if (mode == SPAPR_V2) {
 		tces_after = mapped_tces();
-		check_shown(tces_before < 0 || tces_after == tces_before,
+		check(tces_before < 0 || tces_after == tces_before,
 			"mapped TCEs in debugfs back to %ld (now %ld)", tces_before, tces_after);
 		for (unsigned int i = 0; i < NRUNS; i++) {
 			long ret = spapr_unregister(&ct, runs[i].buf, runs[i].size);
 
-			check(ret == 0,
+			check_quiet(ret == 0,
 				"%u-page buffer unregisters at the end: %ld", runs[i].pages, ret);
 		}
 	}
@@ -379,6 +346,6 @@ int main(int argc, char **argv)
 	wr32(&c, 0x14, 0);	/* stop the controller before its queues go away */
 	spapr_unmap(&ct, c.ctl_iova, ctl_size);
 	spapr_close(&ct);
-	printf("# %d failed\n", failures);
-	return failures ? 1 : 0;
+	printf("# %d failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * prereg_uapi: the sPAPR preregistration uAPI, case by case, with the exact
- * result each call must give and the locked memory (VmLck) it must leave.
+ * result each call must give (0 or the exact errno) and the locked memory
+ * (VmLck) it must leave.
  *
- * Runs on the POWER test host against whatever kernel booted it. Prints one
- * line per case, optionally writes them as JSON (--json FILE) so that runs on
- * different kernels can be put side by side, and exits 1 if any case differs
- * from what it expects (2 on a setup error).
+ * A kselftest_harness test: each scenario is a TEST_F of its own, run in a
+ * child process (its own mm, so one scenario's leftovers cannot disturb
+ * the next), and every case inside it an EXPECT on the exact outcome. With
+ * PREREG_UAPI_JSON set, every case is also appended to that file as a JSON
+ * object (after one naming the kernel), so that runs on different kernels
+ * can be put side by side case by case.
  *
- * Needs two devices in their own IOMMU groups (the NVMe, and the NIC for
- * the cases that involve a second container).
+ * Needs two devices alone in their IOMMU groups (the NVMe, and the NIC for
+ * the cases that involve a second container): without them it skips.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,22 +31,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kselftest_harness.h"
+
 #include "anon_mem.h"
 #include "json_out.h"
 #include "sysinfo.h"
 #include "vfio_spapr.h"
 
-#define MAX_CASES 96
-
-struct result {
-	char id[48];
-	char name[96];
-	char want[24], got[24];
-	bool ok;
-};
-
-static struct result results[MAX_CASES];
-static int ncases, failures;
 static long page;
 
 /* A raw ioctl outcome: -errno, 0, or a (bogus) positive return value. */
@@ -61,44 +55,75 @@ static void fmt_outcome(long v, char *buf, size_t len)
 	}
 }
 
-static struct result *record(const char *id, const char *name, bool ok)
+/* Appends one JSON object to $PREREG_UAPI_JSON; false if that failed. */
+static bool log_json(void (*fill)(struct json_out *j, const void *arg), const void *arg)
 {
-	struct result *r = &results[ncases < MAX_CASES ? ncases : MAX_CASES - 1];
+	const char *path = getenv("PREREG_UAPI_JSON");
+	struct json_out j;
+	FILE *f;
 
-	if (ncases < MAX_CASES)
-		ncases++;
-	snprintf(r->id, sizeof(r->id), "%s", id);
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->ok = ok;
-	if (!ok)
-		failures++;
-	return r;
+	if (!path || !*path)
+		return true;
+	f = fopen(path, "a");
+	if (!f)
+		return false;
+	json_init(&j, f);
+	json_begin_object(&j);
+	fill(&j, arg);
+	json_end_object(&j);
+	fputc('\n', f);
+	return fclose(f) == 0;
 }
 
-static void print(const struct result *r)
+struct uapi_case {
+	const char *test, *id, *name;
+	char want[24], got[24];
+	bool ok;
+};
+
+static void fill_case(struct json_out *j, const void *arg)
 {
-	printf("%-4s %-28s %-56s want %-9s got %s\n", r->ok ? "ok" : "FAIL", r->id, r->name,
-	       r->want, r->got);
+	const struct uapi_case *c = arg;
+
+	json_kv_string(j, "test", c->test);
+	json_kv_string(j, "id", c->id);
+	json_kv_string(j, "name", c->name);
+	json_kv_string(j, "want", c->want);
+	json_kv_string(j, "got", c->got);
+	json_kv_bool(j, "ok", c->ok);
+}
+
+/* One case: printed as a TAP comment, logged, and failing the test if its
+ * outcome is not the one wanted. */
+static void report(struct __test_metadata *_metadata, struct uapi_case *c)
+{
+	c->test = _metadata->name;
+	ksft_print_msg("%-4s %-22s %-52s want %-9s got %s\n", c->ok ? "ok" : "FAIL", c->id,
+		       c->name, c->want, c->got);
+	EXPECT_TRUE(c->ok) TH_LOG("%s: %s: want %s, got %s", c->id, c->name, c->want, c->got);
+	EXPECT_TRUE(log_json(fill_case, c)) TH_LOG("cannot append to $PREREG_UAPI_JSON");
 }
 
 /* want: 0 or a negative errno */
-static void expect(const char *id, const char *name, long got, long want)
+static void expect(struct __test_metadata *_metadata, const char *id, const char *name,
+		   long got, long want)
 {
-	struct result *r = record(id, name, got == want);
+	struct uapi_case c = { .id = id, .name = name, .ok = got == want };
 
-	fmt_outcome(want, r->want, sizeof(r->want));
-	fmt_outcome(got, r->got, sizeof(r->got));
-	print(r);
+	fmt_outcome(want, c.want, sizeof(c.want));
+	fmt_outcome(got, c.got, sizeof(c.got));
+	report(_metadata, &c);
 }
 
-static void expect_vmlck(const char *id, const char *name, long want_kib)
+static void expect_vmlck(struct __test_metadata *_metadata, const char *id, const char *name,
+			 long want_kib)
 {
 	long got = sysinfo_vmlck_kib();
-	struct result *r = record(id, name, got == want_kib);
+	struct uapi_case c = { .id = id, .name = name, .ok = got == want_kib };
 
-	snprintf(r->want, sizeof(r->want), "%ldK", want_kib);
-	snprintf(r->got, sizeof(r->got), "%ldK", got);
-	print(r);
+	snprintf(c.want, sizeof(c.want), "%ldK", want_kib);
+	snprintf(c.got, sizeof(c.got), "%ldK", got);
+	report(_metadata, &c);
 }
 
 static long reg_raw(struct spapr_container *c, unsigned long req, uint32_t argsz,
@@ -115,108 +140,98 @@ static long reg_raw(struct spapr_container *c, unsigned long req, uint32_t argsz
 #define UNREG VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY
 #define ARGSZ ((uint32_t)sizeof(struct vfio_iommu_spapr_register_memory))
 
-static char *map_anon(size_t size)
+static char *map_anon(struct __test_metadata *_metadata, size_t size)
 {
 	char *p = anon_mem(size, 1);
 
-	if (!p) {
-		perror("mmap");
-		exit(2);
-	}
+	ASSERT_NE(NULL, p) TH_LOG("mmap of %zu bytes: %s", size, strerror(errno));
 	return p;
 }
 
 /* A shared, writable mapping of a file on the root filesystem (ext4): the
  * kind of memory a long-term pin must refuse, because the filesystem tracks
  * its dirtiness. */
-static char *map_ext4_file(size_t size)
+static char *map_ext4_file(struct __test_metadata *_metadata, size_t size)
 {
 	const char *path = "/var/tmp/prereg-uapi-file";
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	char *p;
 
-	if (fd < 0 || ftruncate(fd, (off_t)size)) {
-		perror(path);
-		exit(2);
-	}
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, (off_t)size)) TH_LOG("%s: %s", path, strerror(errno));
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	unlink(path);
-	if (p == MAP_FAILED) {
-		perror("mmap file");
-		exit(2);
-	}
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap of %s: %s", path, strerror(errno));
 	memset(p, 1, size);
 	return p;
 }
 
-static void v2_argument_cases(const struct spapr_dev *dev)
+static void v2_argument_cases(struct __test_metadata *_metadata, const struct spapr_dev *dev)
 {
 	struct spapr_container c;
 	size_t size = 4 * page;
-	char *buf = map_anon(8 * page);
+	char *buf = map_anon(_metadata, 8 * page);
 	uint64_t va = (uintptr_t)buf;
 	long base, table_kib;
 
-	if (spapr_open(dev, SPAPR_V2, &c))
-		exit(2);
+	ASSERT_EQ(0, spapr_open(dev, SPAPR_V2, &c));
 	base = sysinfo_vmlck_kib();
 
-	expect("map-before-register", "v2 MAP_DMA before any REGISTER", spapr_map(&c, buf, c.dma32_start, 4096), -EPERM);
-	expect("reg-argsz", "REGISTER argsz too small", reg_raw(&c, REG, ARGSZ - 8, 0, va, size), -EINVAL);
-	expect("reg-flags", "REGISTER flags set", reg_raw(&c, REG, ARGSZ, 1, va, size), -EINVAL);
-	expect("reg-vaddr-misaligned", "REGISTER vaddr not page aligned", reg_raw(&c, REG, ARGSZ, 0, va + 8, size), -EINVAL);
-	expect("reg-size-misaligned", "REGISTER size not page aligned", reg_raw(&c, REG, ARGSZ, 0, va, size - 8), -EINVAL);
-	expect("reg-size-zero", "REGISTER zero bytes", reg_raw(&c, REG, ARGSZ, 0, va, 0), -EINVAL);
-	expect("reg-wrap", "REGISTER address wraps", reg_raw(&c, REG, ARGSZ, 0, -(uint64_t)page, 2 * page), -EINVAL);
-	expect_vmlck("vmlck-after-refused", "VmLck unchanged after refused REGISTERs", base);
-	expect("reg-ok", "REGISTER 4 pages", reg_raw(&c, REG, ARGSZ, 0, va, size), 0);
-	expect_vmlck("vmlck-charged", "VmLck charged once for the region", base + size / 1024);
-	expect("reg-duplicate", "REGISTER same range again (same container)", reg_raw(&c, REG, ARGSZ, 0, va, size), -EBUSY);
-	expect("reg-subset", "REGISTER a subset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va + page, page), -EINVAL);
-	expect("reg-superset", "REGISTER a superset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va, 2 * size), -EINVAL);
-	expect_vmlck("vmlck-after-overlap", "VmLck unchanged after refused overlaps", base + size / 1024);
-	expect("map-unregistered", "MAP_DMA of unregistered memory", spapr_map(&c, buf + size, c.dma32_start, 4096), -EINVAL);
-	expect("map-ok", "MAP_DMA of registered memory", spapr_map(&c, buf, c.dma32_start, 4096), 0);
+	expect(_metadata, "map-before-register", "v2 MAP_DMA before any REGISTER", spapr_map(&c, buf, c.dma32_start, 4096), -EPERM);
+	expect(_metadata, "reg-argsz", "REGISTER argsz too small", reg_raw(&c, REG, ARGSZ - 8, 0, va, size), -EINVAL);
+	expect(_metadata, "reg-flags", "REGISTER flags set", reg_raw(&c, REG, ARGSZ, 1, va, size), -EINVAL);
+	expect(_metadata, "reg-vaddr-misaligned", "REGISTER vaddr not page aligned", reg_raw(&c, REG, ARGSZ, 0, va + 8, size), -EINVAL);
+	expect(_metadata, "reg-size-misaligned", "REGISTER size not page aligned", reg_raw(&c, REG, ARGSZ, 0, va, size - 8), -EINVAL);
+	expect(_metadata, "reg-size-zero", "REGISTER zero bytes", reg_raw(&c, REG, ARGSZ, 0, va, 0), -EINVAL);
+	expect(_metadata, "reg-wrap", "REGISTER address wraps", reg_raw(&c, REG, ARGSZ, 0, -(uint64_t)page, 2 * page), -EINVAL);
+	expect_vmlck(_metadata, "vmlck-after-refused", "VmLck unchanged after refused REGISTERs", base);
+	expect(_metadata, "reg-ok", "REGISTER 4 pages", reg_raw(&c, REG, ARGSZ, 0, va, size), 0);
+	expect_vmlck(_metadata, "vmlck-charged", "VmLck charged once for the region", base + size / 1024);
+	expect(_metadata, "reg-duplicate", "REGISTER same range again (same container)", reg_raw(&c, REG, ARGSZ, 0, va, size), -EBUSY);
+	expect(_metadata, "reg-subset", "REGISTER a subset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va + page, page), -EINVAL);
+	expect(_metadata, "reg-superset", "REGISTER a superset (overlap)", reg_raw(&c, REG, ARGSZ, 0, va, 2 * size), -EINVAL);
+	expect_vmlck(_metadata, "vmlck-after-overlap", "VmLck unchanged after refused overlaps", base + size / 1024);
+	expect(_metadata, "map-unregistered", "MAP_DMA of unregistered memory", spapr_map(&c, buf + size, c.dma32_start, 4096), -EINVAL);
+	expect(_metadata, "map-ok", "MAP_DMA of registered memory", spapr_map(&c, buf, c.dma32_start, 4096), 0);
 	/* The first MAP creates the default window, whose TCE table (8 bytes
 	 * per 4 KiB IOMMU page) is charged to locked memory until the
 	 * container closes. */
 	table_kib = ((c.dma32_size / 4096 * 8 + page - 1) / page) * page / 1024;
-	expect_vmlck("vmlck-window", "VmLck = region + default window's TCE table", base + size / 1024 + table_kib);
-	expect("unreg-mapped", "UNREGISTER while a TCE points into it", reg_raw(&c, UNREG, ARGSZ, 0, va, size), -EBUSY);
-	expect_vmlck("vmlck-after-busy", "VmLck still charged after the refused UNREGISTER", base + size / 1024 + table_kib);
-	expect("unmap-ok", "UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
-	expect("unmap-past-window", "UNMAP_DMA from the window's last page past its end",
+	expect_vmlck(_metadata, "vmlck-window", "VmLck = region + default window's TCE table", base + size / 1024 + table_kib);
+	expect(_metadata, "unreg-mapped", "UNREGISTER while a TCE points into it", reg_raw(&c, UNREG, ARGSZ, 0, va, size), -EBUSY);
+	expect_vmlck(_metadata, "vmlck-after-busy", "VmLck still charged after the refused UNREGISTER", base + size / 1024 + table_kib);
+	expect(_metadata, "unmap-ok", "UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
+	expect(_metadata, "unmap-past-window", "UNMAP_DMA from the window's last page past its end",
 	       spapr_unmap(&c, c.dma32_start + c.dma32_size - 4096, 2 * 4096), -EINVAL);
-	expect("unreg-unknown", "UNREGISTER a range never registered", reg_raw(&c, UNREG, ARGSZ, 0, va + size, page), -ENOENT);
-	expect("unreg-partial", "UNREGISTER part of a region", reg_raw(&c, UNREG, ARGSZ, 0, va, page), -ENOENT);
-	expect("unreg-argsz", "UNREGISTER argsz too small", reg_raw(&c, UNREG, ARGSZ - 8, 0, va, size), -EINVAL);
-	expect("unreg-flags", "UNREGISTER flags set", reg_raw(&c, UNREG, ARGSZ, 1, va, size), -EINVAL);
-	expect("unreg-ok", "UNREGISTER the region once unmapped", reg_raw(&c, UNREG, ARGSZ, 0, va, size), 0);
-	expect_vmlck("vmlck-after-unreg", "VmLck back to baseline + TCE table", base + table_kib);
-	expect("unreg-again", "UNREGISTER it again", reg_raw(&c, UNREG, ARGSZ, 0, va, size), -ENOENT);
+	expect(_metadata, "unreg-unknown", "UNREGISTER a range never registered", reg_raw(&c, UNREG, ARGSZ, 0, va + size, page), -ENOENT);
+	expect(_metadata, "unreg-partial", "UNREGISTER part of a region", reg_raw(&c, UNREG, ARGSZ, 0, va, page), -ENOENT);
+	expect(_metadata, "unreg-argsz", "UNREGISTER argsz too small", reg_raw(&c, UNREG, ARGSZ - 8, 0, va, size), -EINVAL);
+	expect(_metadata, "unreg-flags", "UNREGISTER flags set", reg_raw(&c, UNREG, ARGSZ, 1, va, size), -EINVAL);
+	expect(_metadata, "unreg-ok", "UNREGISTER the region once unmapped", reg_raw(&c, UNREG, ARGSZ, 0, va, size), 0);
+	expect_vmlck(_metadata, "vmlck-after-unreg", "VmLck back to baseline + TCE table", base + table_kib);
+	expect(_metadata, "unreg-again", "UNREGISTER it again", reg_raw(&c, UNREG, ARGSZ, 0, va, size), -ENOENT);
 	spapr_close(&c);
 	munmap(buf, 8 * page);
 }
 
-static void v2_memory_cases(const struct spapr_dev *dev)
+static void v2_memory_cases(struct __test_metadata *_metadata, const struct spapr_dev *dev)
 {
 	struct spapr_container c;
-	char *buf = map_anon(4 * page);
-	char *file = map_ext4_file(2 * page);
+	char *buf = map_anon(_metadata, 4 * page);
+	char *file = map_ext4_file(_metadata, 2 * page);
 	long base;
 
-	if (spapr_open(dev, SPAPR_V2, &c))
-		exit(2);
+	ASSERT_EQ(0, spapr_open(dev, SPAPR_V2, &c));
 	base = sysinfo_vmlck_kib();
 	/* A hole in the middle of the range: the pin comes up short. */
 	munmap(buf + 2 * page, 2 * page);
-	expect("reg-short-pin", "REGISTER a range that runs into a hole",
+	expect(_metadata, "reg-short-pin", "REGISTER a range that runs into a hole",
 	       reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)buf, 4 * page), -EFAULT);
-	expect_vmlck("vmlck-after-short", "VmLck unchanged after the short pin", base);
-	expect("reg-ext4-shared", "REGISTER a shared writable ext4 file mapping",
+	expect_vmlck(_metadata, "vmlck-after-short", "VmLck unchanged after the short pin", base);
+	expect(_metadata, "reg-ext4-shared", "REGISTER a shared writable ext4 file mapping",
 	       reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)file, 2 * page), -EFAULT);
-	expect_vmlck("vmlck-after-file", "VmLck unchanged after the refused file", base);
+	expect_vmlck(_metadata, "vmlck-after-file", "VmLck unchanged after the refused file", base);
 	spapr_close(&c);
 	munmap(buf, 2 * page);
 	munmap(file, 2 * page);
@@ -224,42 +239,42 @@ static void v2_memory_cases(const struct spapr_dev *dev)
 
 /* The registry is per process: the same range registered by two containers
  * is shared and charged once; each container must unregister its own. */
-static void two_container_cases(const struct spapr_dev *a_dev, const struct spapr_dev *b_dev)
+static void two_container_cases(struct __test_metadata *_metadata, const struct spapr_dev *a_dev,
+				const struct spapr_dev *b_dev)
 {
 	struct spapr_container a, b;
-	char *buf = map_anon(4 * page);
+	char *buf = map_anon(_metadata, 4 * page);
 	uint64_t va = (uintptr_t)buf;
 	long base;
 
-	if (spapr_open(a_dev, SPAPR_V2, &a) || spapr_open(b_dev, SPAPR_V2, &b))
-		exit(2);
+	ASSERT_EQ(0, spapr_open(a_dev, SPAPR_V2, &a));
+	ASSERT_EQ(0, spapr_open(b_dev, SPAPR_V2, &b));
 	base = sysinfo_vmlck_kib();
-	expect("two-reg-a", "container A: REGISTER", reg_raw(&a, REG, ARGSZ, 0, va, 4 * page), 0);
-	expect("two-reg-b-same", "container B: REGISTER the same range (shared)", reg_raw(&b, REG, ARGSZ, 0, va, 4 * page), 0);
-	expect_vmlck("two-vmlck-once", "VmLck charged once for both", base + 4 * page / 1024);
-	expect("two-reg-b-overlap", "container B: REGISTER an overlapping range", reg_raw(&b, REG, ARGSZ, 0, va, 2 * page), -EINVAL);
-	expect("two-unreg-b", "container B: UNREGISTER its reference", reg_raw(&b, UNREG, ARGSZ, 0, va, 4 * page), 0);
-	expect("two-unreg-b-again", "container B: UNREGISTER again", reg_raw(&b, UNREG, ARGSZ, 0, va, 4 * page), -ENOENT);
-	expect_vmlck("two-vmlck-held", "VmLck still charged (A holds it)", base + 4 * page / 1024);
-	expect("two-unreg-a", "container A: UNREGISTER the last reference", reg_raw(&a, UNREG, ARGSZ, 0, va, 4 * page), 0);
-	expect_vmlck("two-vmlck-free", "VmLck back to baseline", base);
+	expect(_metadata, "two-reg-a", "container A: REGISTER", reg_raw(&a, REG, ARGSZ, 0, va, 4 * page), 0);
+	expect(_metadata, "two-reg-b-same", "container B: REGISTER the same range (shared)", reg_raw(&b, REG, ARGSZ, 0, va, 4 * page), 0);
+	expect_vmlck(_metadata, "two-vmlck-once", "VmLck charged once for both", base + 4 * page / 1024);
+	expect(_metadata, "two-reg-b-overlap", "container B: REGISTER an overlapping range", reg_raw(&b, REG, ARGSZ, 0, va, 2 * page), -EINVAL);
+	expect(_metadata, "two-unreg-b", "container B: UNREGISTER its reference", reg_raw(&b, UNREG, ARGSZ, 0, va, 4 * page), 0);
+	expect(_metadata, "two-unreg-b-again", "container B: UNREGISTER again", reg_raw(&b, UNREG, ARGSZ, 0, va, 4 * page), -ENOENT);
+	expect_vmlck(_metadata, "two-vmlck-held", "VmLck still charged (A holds it)", base + 4 * page / 1024);
+	expect(_metadata, "two-unreg-a", "container A: UNREGISTER the last reference", reg_raw(&a, UNREG, ARGSZ, 0, va, 4 * page), 0);
+	expect_vmlck(_metadata, "two-vmlck-free", "VmLck back to baseline", base);
 	spapr_close(&b);
 	spapr_close(&a);
 	munmap(buf, 4 * page);
 }
 
-static void v1_cases(const struct spapr_dev *dev)
+static void v1_cases(struct __test_metadata *_metadata, const struct spapr_dev *dev)
 {
 	struct spapr_container c;
-	char *buf = map_anon(page);
-	char *file = map_ext4_file(page);
+	char *buf = map_anon(_metadata, page);
+	char *file = map_ext4_file(_metadata, page);
 
-	if (spapr_open(dev, SPAPR_V1, &c))
-		exit(2);
-	expect("v1-reg", "v1: REGISTER is not a v1 ioctl", spapr_register(&c, buf, page), -ENOTTY);
-	expect("v1-map", "v1: MAP_DMA pins on demand", spapr_map(&c, buf, c.dma32_start, 4096), 0);
-	expect("v1-unmap", "v1: UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
-	expect("v1-map-ext4-shared", "v1: MAP_DMA of a shared writable ext4 file mapping",
+	ASSERT_EQ(0, spapr_open(dev, SPAPR_V1, &c));
+	expect(_metadata, "v1-reg", "v1: REGISTER is not a v1 ioctl", spapr_register(&c, buf, page), -ENOTTY);
+	expect(_metadata, "v1-map", "v1: MAP_DMA pins on demand", spapr_map(&c, buf, c.dma32_start, 4096), 0);
+	expect(_metadata, "v1-unmap", "v1: UNMAP_DMA", spapr_unmap(&c, c.dma32_start, 4096), 0);
+	expect(_metadata, "v1-map-ext4-shared", "v1: MAP_DMA of a shared writable ext4 file mapping",
 	       spapr_map(&c, file, c.dma32_start, 4096), -EFAULT);
 	spapr_unmap(&c, c.dma32_start, 4096);	/* in case a kernel let it through */
 	spapr_close(&c);
@@ -287,24 +302,25 @@ static int drop_cap_ipc_lock(void)
  * and registers within, then beyond it. It reports raw outcomes through a
  * shared page; the parent judges them.
  */
-static void rlimit_cases(const struct spapr_dev *dev)
+static void rlimit_cases(struct __test_metadata *_metadata, const struct spapr_dev *dev)
 {
 	long *shared = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct uapi_case vmlck = {
+		.id = "rlimit-vmlck", .name = "no CAP_IPC_LOCK: VmLck holds only the 16K",
+	};
 	pid_t pid;
 	int status;
 
-	if (shared == MAP_FAILED) {
-		perror("mmap shared");
-		exit(2);
-	}
+	ASSERT_NE(MAP_FAILED, shared) TH_LOG("mmap shared: %s", strerror(errno));
 	pid = fork();
 	if (pid == 0) {
+		/* Not the harness's process: report by exit status only. */
 		struct rlimit rl = { 64 * 1024, 64 * 1024 };
 		struct spapr_container c;
-		char *buf = map_anon(32 * 4096);
+		char *buf = anon_mem(32 * 4096, 1);
 
-		if (drop_cap_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl) ||
+		if (!buf || drop_cap_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl) ||
 		    spapr_open(dev, SPAPR_V2, &c))
 			_exit(2);
 		shared[0] = reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)buf, 4 * 4096);
@@ -312,27 +328,46 @@ static void rlimit_cases(const struct spapr_dev *dev)
 		shared[2] = sysinfo_vmlck_kib();
 		_exit(0);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "error: the memlock child could not set itself up\n");
-		exit(2);
-	}
-	expect("rlimit-within", "no CAP_IPC_LOCK, 64K memlock: REGISTER 16K", shared[0], 0);
-	expect("rlimit-beyond", "no CAP_IPC_LOCK, 64K memlock: REGISTER 64K more", shared[1], -ENOMEM);
-	{
-		struct result *r = record("rlimit-vmlck", "no CAP_IPC_LOCK: VmLck holds only the 16K",
-					  shared[2] == 16);
-
-		snprintf(r->want, sizeof(r->want), "16K");
-		snprintf(r->got, sizeof(r->got), "%ldK", shared[2]);
-		print(r);
-	}
+	ASSERT_LT(0, pid) TH_LOG("fork: %s", strerror(errno));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the memlock child could not set itself up");
+	expect(_metadata, "rlimit-within", "no CAP_IPC_LOCK, 64K memlock: REGISTER 16K", shared[0], 0);
+	expect(_metadata, "rlimit-beyond", "no CAP_IPC_LOCK, 64K memlock: REGISTER 64K more", shared[1], -ENOMEM);
+	vmlck.ok = shared[2] == 16;
+	snprintf(vmlck.want, sizeof(vmlck.want), "16K");
+	snprintf(vmlck.got, sizeof(vmlck.got), "%ldK", shared[2]);
+	report(_metadata, &vmlck);
 	munmap(shared, (size_t)page);
 }
 
 /* ---- IOMMU page size a region may back ---------------------------------- */
 
 #define HUGE_2M (2UL << 20)
+#define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
+
+static int read_nr_hugepages(long *nr)
+{
+	FILE *f = fopen(NR_HUGEPAGES, "r");
+	int ok = f && fscanf(f, "%ld", nr) == 1;
+
+	if (f)
+		fclose(f);
+	return ok ? 0 : -1;
+}
+
+static int write_nr_hugepages(long nr)
+{
+	FILE *f = fopen(NR_HUGEPAGES, "w");
+
+	if (!f)
+		return -1;
+	if (fprintf(f, "%ld\n", nr) < 0) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) ? -1 : 0;
+}
 
 static long tce_create(struct spapr_container *c, uint32_t shift, uint64_t size, uint64_t *start)
 {
@@ -353,25 +388,20 @@ static long tce_remove(struct spapr_container *c, uint64_t start)
 }
 
 /* A 2 MiB-aligned address range of @size, reserved with an anonymous map. */
-static char *reserve_aligned(size_t size, size_t align)
+static char *reserve_aligned(struct __test_metadata *_metadata, size_t size, size_t align)
 {
 	char *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(2);
-	}
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	return (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
 }
 
-static void put_hugetlb(char *at)
+static void put_hugetlb(struct __test_metadata *_metadata, char *at)
 {
-	if (mmap(at, HUGE_2M, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB, -1, 0) != at) {
-		perror("mmap MAP_HUGETLB (are hugepages reserved?)");
-		exit(2);
-	}
+	ASSERT_EQ(at, mmap(at, HUGE_2M, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB, -1, 0))
+		TH_LOG("mmap MAP_HUGETLB (are hugepages reserved?): %s", strerror(errno));
 	memset(at, 2, HUGE_2M);
 }
 
@@ -381,45 +411,44 @@ static void put_hugetlb(char *at)
  * hugepage and continues with normal memory must not back 64 KiB IOMMU pages
  * anywhere (upstream kept the first page's size for the rest, U4).
  */
-static void pagesize_cases(const struct spapr_dev *dev)
+static void pagesize_cases(struct __test_metadata *_metadata, const struct spapr_dev *dev)
 {
 	struct spapr_container c;
 	char *huge, *anon, *mixed;
 	uint64_t win = 0;
 	const uint64_t io64k = 1 << 16;
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	long nr_before = -1;
 
-	if (!f || fprintf(f, "8\n") < 0 || fclose(f)) {
-		perror("reserving hugepages");
-		exit(2);
-	}
-	huge = reserve_aligned(HUGE_2M, HUGE_2M);
-	put_hugetlb(huge);
-	anon = reserve_aligned(HUGE_2M, HUGE_2M);
+	/* Eight 2 MiB hugepages, given back at the end */
+	ASSERT_EQ(0, read_nr_hugepages(&nr_before)) TH_LOG("reading nr_hugepages");
+	ASSERT_EQ(0, write_nr_hugepages(nr_before + 8)) TH_LOG("reserving hugepages");
+	huge = reserve_aligned(_metadata, HUGE_2M, HUGE_2M);
+	put_hugetlb(_metadata, huge);
+	anon = reserve_aligned(_metadata, HUGE_2M, HUGE_2M);
 	memset(anon, 3, HUGE_2M);
-	mixed = reserve_aligned(2 * HUGE_2M, 2 * HUGE_2M);
-	put_hugetlb(mixed);
+	mixed = reserve_aligned(_metadata, 2 * HUGE_2M, 2 * HUGE_2M);
+	put_hugetlb(_metadata, mixed);
 	memset(mixed + HUGE_2M, 4, HUGE_2M);
 
-	if (spapr_open(dev, SPAPR_V2, &c))
-		exit(2);
-	expect("win64k-create", "TCE_CREATE a 256 MiB window of 64 KiB pages", tce_create(&c, 16, 256 << 20, &win), 0);
-	expect("huge-reg", "REGISTER 2 MiB of hugetlb", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)huge, HUGE_2M), 0);
-	expect("huge-map64k", "MAP_DMA a 64 KiB IOMMU page of hugetlb", spapr_map(&c, huge, win, io64k), 0);
-	expect("huge-unmap64k", "UNMAP_DMA it", spapr_unmap(&c, win, io64k), 0);
-	expect("anon-reg", "REGISTER 2 MiB of normal memory", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)anon, HUGE_2M), 0);
-	expect("anon-map64k", "MAP_DMA a 64 KiB IOMMU page of normal memory", spapr_map(&c, anon, win, io64k), -EINVAL);
-	expect("mixed-reg", "REGISTER 2 MiB hugetlb followed by 2 MiB normal", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)mixed, 2 * HUGE_2M), 0);
-	expect("mixed-map64k", "MAP_DMA a 64 KiB page of its hugetlb half", spapr_map(&c, mixed, win, io64k), -EINVAL);
+	ASSERT_EQ(0, spapr_open(dev, SPAPR_V2, &c));
+	expect(_metadata, "win64k-create", "TCE_CREATE a 256 MiB window of 64 KiB pages", tce_create(&c, 16, 256 << 20, &win), 0);
+	expect(_metadata, "huge-reg", "REGISTER 2 MiB of hugetlb", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)huge, HUGE_2M), 0);
+	expect(_metadata, "huge-map64k", "MAP_DMA a 64 KiB IOMMU page of hugetlb", spapr_map(&c, huge, win, io64k), 0);
+	expect(_metadata, "huge-unmap64k", "UNMAP_DMA it", spapr_unmap(&c, win, io64k), 0);
+	expect(_metadata, "anon-reg", "REGISTER 2 MiB of normal memory", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)anon, HUGE_2M), 0);
+	expect(_metadata, "anon-map64k", "MAP_DMA a 64 KiB IOMMU page of normal memory", spapr_map(&c, anon, win, io64k), -EINVAL);
+	expect(_metadata, "mixed-reg", "REGISTER 2 MiB hugetlb followed by 2 MiB normal", reg_raw(&c, REG, ARGSZ, 0, (uintptr_t)mixed, 2 * HUGE_2M), 0);
+	expect(_metadata, "mixed-map64k", "MAP_DMA a 64 KiB page of its hugetlb half", spapr_map(&c, mixed, win, io64k), -EINVAL);
 	spapr_unmap(&c, win, io64k);	/* in case a kernel let it through */
-	expect("mixed-unreg", "UNREGISTER the mixed region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)mixed, 2 * HUGE_2M), 0);
-	expect("anon-unreg", "UNREGISTER the normal region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)anon, HUGE_2M), 0);
-	expect("huge-unreg", "UNREGISTER the hugetlb region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)huge, HUGE_2M), 0);
-	expect("win64k-remove", "TCE_REMOVE the window", tce_remove(&c, win), 0);
+	expect(_metadata, "mixed-unreg", "UNREGISTER the mixed region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)mixed, 2 * HUGE_2M), 0);
+	expect(_metadata, "anon-unreg", "UNREGISTER the normal region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)anon, HUGE_2M), 0);
+	expect(_metadata, "huge-unreg", "UNREGISTER the hugetlb region", reg_raw(&c, UNREG, ARGSZ, 0, (uintptr_t)huge, HUGE_2M), 0);
+	expect(_metadata, "win64k-remove", "TCE_REMOVE the window", tce_remove(&c, win), 0);
 	spapr_close(&c);
 	munmap(huge, HUGE_2M);
 	munmap(anon, HUGE_2M);
 	munmap(mixed, 2 * HUGE_2M);
+	EXPECT_EQ(0, write_nr_hugepages(nr_before)) TH_LOG("giving the hugepages back");
 }
 
 /* One counter of this process's line in debugfs powerpc/mm_iommu (a header
@@ -456,115 +485,137 @@ static long prereg_counter(const char *key)
 	return v;
 }
 
-static void expect_counter(const char *id, const char *key, long want)
+static void expect_counter(struct __test_metadata *_metadata, const char *id, const char *key,
+			   long want)
 {
 	char name[96];
 	long got = prereg_counter(key);
-	struct result *r;
+	struct uapi_case c = { .id = id, .name = name, .ok = got == want };
 
 	snprintf(name, sizeof(name), "debugfs %s", key);
-	r = record(id, name, got == want);
-	fmt_outcome(want, r->want, sizeof(r->want));
-	if (got >= 0)
-		snprintf(r->got, sizeof(r->got), "%ld", got);
-	else
-		fmt_outcome(got, r->got, sizeof(r->got));
 	if (want > 0)
-		snprintf(r->want, sizeof(r->want), "%ld", want);
-	print(r);
+		snprintf(c.want, sizeof(c.want), "%ld", want);
+	else
+		fmt_outcome(want, c.want, sizeof(c.want));
+	if (got >= 0)
+		snprintf(c.got, sizeof(c.got), "%ld", got);
+	else
+		fmt_outcome(got, c.got, sizeof(c.got));
+	report(_metadata, &c);
 }
 
 /* The per-mm counters in debugfs follow registration and mapping exactly,
- * and the line goes away with the last region. Runs first: upstream's
- * defects leave orphaned regions that later cases' addresses can overlap. */
-static void debugfs_cases(const struct spapr_dev *dev)
+ * and the line goes away with the last region. */
+static void debugfs_cases(struct __test_metadata *_metadata, const struct spapr_dev *dev)
 {
 	struct spapr_container c;
-	char *buf = map_anon(6 * page);
+	char *buf = map_anon(_metadata, 6 * page);
 	long tces = 3 * page / 4096; /* the default window has 4 KiB TCEs */
 
-	if (spapr_open(dev, SPAPR_V2, &c))
-		exit(2);
-	expect_counter("dbg-none", "regions", -ENOENT);
-	expect("dbg-reg-4", "REGISTER 4 pages", spapr_register(&c, buf, 4 * page), 0);
-	expect("dbg-reg-2", "REGISTER the next 2 pages", spapr_register(&c, buf + 4 * page, 2 * page), 0);
-	expect("dbg-map", "MAP_DMA 3 pages across them", spapr_map(&c, buf + page, c.dma32_start, 3 * page), 0);
-	expect_counter("dbg-regions", "regions", 2);
-	expect_counter("dbg-bytes", "registered_bytes", 6 * page);
-	expect_counter("dbg-pinned", "pinned_pages", 6);
-	expect_counter("dbg-mapped", "mapped_tces", tces);
-	expect("dbg-unmap", "UNMAP_DMA of the 3 pages", spapr_unmap(&c, c.dma32_start, 3 * page), 0);
-	expect_counter("dbg-unmapped", "mapped_tces", 0);
-	expect("dbg-unreg", "UNREGISTER the 2-page region", spapr_unregister(&c, buf + 4 * page, 2 * page), 0);
-	expect_counter("dbg-regions-1", "regions", 1);
-	expect_counter("dbg-pinned-1", "pinned_pages", 4);
-	expect("dbg-unreg-last", "UNREGISTER the last region", spapr_unregister(&c, buf, 4 * page), 0);
-	expect_counter("dbg-gone", "regions", -ENOENT);
+	ASSERT_EQ(0, spapr_open(dev, SPAPR_V2, &c));
+	expect_counter(_metadata, "dbg-none", "regions", -ENOENT);
+	expect(_metadata, "dbg-reg-4", "REGISTER 4 pages", spapr_register(&c, buf, 4 * page), 0);
+	expect(_metadata, "dbg-reg-2", "REGISTER the next 2 pages", spapr_register(&c, buf + 4 * page, 2 * page), 0);
+	expect(_metadata, "dbg-map", "MAP_DMA 3 pages across them", spapr_map(&c, buf + page, c.dma32_start, 3 * page), 0);
+	expect_counter(_metadata, "dbg-regions", "regions", 2);
+	expect_counter(_metadata, "dbg-bytes", "registered_bytes", 6 * page);
+	expect_counter(_metadata, "dbg-pinned", "pinned_pages", 6);
+	expect_counter(_metadata, "dbg-mapped", "mapped_tces", tces);
+	expect(_metadata, "dbg-unmap", "UNMAP_DMA of the 3 pages", spapr_unmap(&c, c.dma32_start, 3 * page), 0);
+	expect_counter(_metadata, "dbg-unmapped", "mapped_tces", 0);
+	expect(_metadata, "dbg-unreg", "UNREGISTER the 2-page region", spapr_unregister(&c, buf + 4 * page, 2 * page), 0);
+	expect_counter(_metadata, "dbg-regions-1", "regions", 1);
+	expect_counter(_metadata, "dbg-pinned-1", "pinned_pages", 4);
+	expect(_metadata, "dbg-unreg-last", "UNREGISTER the last region", spapr_unregister(&c, buf, 4 * page), 0);
+	expect_counter(_metadata, "dbg-gone", "regions", -ENOENT);
 	spapr_close(&c);
 	munmap(buf, 6 * page);
 }
 
-static void write_json(const char *path)
-{
-	FILE *f = fopen(path, "w");
-	struct json_out j;
+/* ---- the tests ---------------------------------------------------------- */
 
-	if (!f) {
-		perror(path);
-		exit(2);
-	}
-	json_init(&j, f);
-	json_begin_object(&j);
-	json_kv_string(&j, "schema", "prereg-uapi/1");
-	sysinfo_write_kernel(&j);
-	json_key(&j, "cases");
-	json_begin_array(&j);
-	for (int i = 0; i < ncases; i++) {
-		json_begin_object(&j);
-		json_kv_string(&j, "id", results[i].id);
-		json_kv_string(&j, "name", results[i].name);
-		json_kv_string(&j, "want", results[i].want);
-		json_kv_string(&j, "got", results[i].got);
-		json_kv_bool(&j, "ok", results[i].ok);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
-	json_kv_int(&j, "failures", failures);
-	json_end_object(&j);
-	fclose(f);
+FIXTURE(uapi) {
+	struct spapr_dev nvme, nic;
+	long vmlck_start;
+};
+
+FIXTURE_SETUP(uapi)
+{
+	page = sysconf(_SC_PAGESIZE);
+	if (spapr_dev_prepare(NULL, SPAPR_CLASS_NVME, &self->nvme) ||
+	    spapr_dev_prepare(NULL, SPAPR_CLASS_ETHERNET, &self->nic))
+		SKIP(return, "needs an NVMe and a second PCI device, each alone in an IOMMU group");
+	self->vmlck_start = sysinfo_vmlck_kib();
+}
+
+FIXTURE_TEARDOWN(uapi)
+{
+}
+
+/*
+ * Each test ends where it started: once its containers are closed, the
+ * process holds no more locked memory than before (upstream's U1 orphan
+ * stays charged: vmlck-end). The timeouts allow for an emulated host.
+ */
+static void expect_back_to_start(struct __test_metadata *_metadata, const char *id,
+				 long vmlck_start)
+{
+	expect_vmlck(_metadata, id, "VmLck back to the start once the containers closed",
+		     vmlck_start);
+}
+
+TEST_F_TIMEOUT(uapi, debugfs_counters, 300)
+{
+	debugfs_cases(_metadata, &self->nvme);
+	expect_back_to_start(_metadata, "dbg-vmlck-end", self->vmlck_start);
+}
+
+TEST_F_TIMEOUT(uapi, v2_arguments, 300)
+{
+	v2_argument_cases(_metadata, &self->nvme);
+	expect_back_to_start(_metadata, "vmlck-end", self->vmlck_start);
+}
+
+TEST_F_TIMEOUT(uapi, v2_memory, 300)
+{
+	v2_memory_cases(_metadata, &self->nvme);
+	expect_back_to_start(_metadata, "mem-vmlck-end", self->vmlck_start);
+}
+
+TEST_F_TIMEOUT(uapi, two_containers, 300)
+{
+	two_container_cases(_metadata, &self->nvme, &self->nic);
+	expect_back_to_start(_metadata, "two-vmlck-end", self->vmlck_start);
+}
+
+TEST_F_TIMEOUT(uapi, iommu_page_size, 300)
+{
+	pagesize_cases(_metadata, &self->nvme);
+	expect_back_to_start(_metadata, "huge-vmlck-end", self->vmlck_start);
+}
+
+TEST_F_TIMEOUT(uapi, v1, 300)
+{
+	v1_cases(_metadata, &self->nvme);
+	expect_back_to_start(_metadata, "v1-vmlck-end", self->vmlck_start);
+}
+
+/* The limit is the child's own: it charges nothing to this process. */
+TEST_F_TIMEOUT(uapi, memlock_limit, 300)
+{
+	rlimit_cases(_metadata, &self->nvme);
+	expect_back_to_start(_metadata, "rlimit-vmlck-end", self->vmlck_start);
+}
+
+static void fill_kernel(struct json_out *j, const void *arg)
+{
+	json_kv_string(j, "schema", arg);
+	sysinfo_write_kernel(j);
 }
 
 int main(int argc, char **argv)
 {
-	struct spapr_dev nvme, nic;
-	const char *json = NULL;
-	long before;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") && i + 1 < argc) {
-			json = argv[++i];
-		} else {
-			fprintf(stderr, "usage: prereg_uapi [--json FILE]\n");
-			return 2;
-		}
-	}
-	page = sysconf(_SC_PAGESIZE);
-	if (spapr_dev_prepare(NULL, SPAPR_CLASS_NVME, &nvme) ||
-	    spapr_dev_prepare(NULL, SPAPR_CLASS_ETHERNET, &nic))
-		return 2;
-	before = sysinfo_vmlck_kib();
-	printf("# prereg_uapi: page size %ld; NVMe %s (group %d), NIC %s (group %d)\n",
-	       page, nvme.bdf, nvme.group_id, nic.bdf, nic.group_id);
-	debugfs_cases(&nvme);
-	v2_argument_cases(&nvme);
-	v2_memory_cases(&nvme);
-	two_container_cases(&nvme, &nic);
-	pagesize_cases(&nvme);
-	v1_cases(&nvme);
-	expect_vmlck("vmlck-end", "VmLck back to the start after all containers closed", before);
-	rlimit_cases(&nvme);
-	printf("# %d cases, %d failed\n", ncases, failures);
-	if (json)
-		write_json(json);
-	return failures ? 1 : 0;
+	if (!log_json(fill_kernel, "prereg-uapi/2"))
+		ksft_exit_fail_msg("cannot write $PREREG_UAPI_JSON: %s\n", strerror(errno));
+	return test_harness_run(argc, argv);
 }
